@@ -1,0 +1,1 @@
+"""The assistant and its front ends (CLI, web chat, HTTP API)."""

@@ -1,0 +1,1 @@
+"""Files → clause tree → facts → chunks."""

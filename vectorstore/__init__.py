@@ -1,0 +1,1 @@
+"""Embeddings, the Chroma store, jieba BM25 and hybrid retrieval."""
