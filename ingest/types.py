@@ -63,6 +63,7 @@ class Department:
 
     name: str  # exactly as written in the document
     role: str = "responsible"  # lead | partner | responsible
+    duty: str = ""  # for running text ("市大数据局负责…"): the verbatim sentence naming the duty
 
 
 @dataclass(frozen=True, slots=True)

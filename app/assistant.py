@@ -1,0 +1,330 @@
+"""The assistant: question (+ history) → intent → retrieve → extractive answer → verify.
+
+    >>> assistant = Assistant.from_settings(get_settings())
+    >>> assistant.ask("DCMM贯标由哪些部门负责?").answer
+    '第8条「完善数据要素供给体系」由省工业和信息化厅、省大数据局按分工负责。'
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+
+from app import refusal
+from app.answer import Answer, Citation
+from app.compose import (Draft, Quote, clause_ref, content_answer, department_list_answer, facts_list_answer,
+                         lead_answer, target_answer)
+from app.config import Settings
+from app.intent import Query, understand
+from app.meta import meta_answer
+from ingest.types import Clause, ClauseKind, Document, Target
+from vectorstore.embeddings import get_embeddings
+from vectorstore.hybrid import Hit, KnowledgeBase
+from vectorstore.index import open_location
+
+_PUNCT_ONLY_RE = re.compile(r"^[\W_]+$")
+_INJECTION_RE = re.compile(r"忽略|无视|ignore|system prompt|系统提示|扮演|jailbreak", re.I)
+_UNITS = (ClauseKind.ARTICLE, ClauseKind.ITEM)
+MIN_RELEVANCE = 0.80  # dense cosine below which, with no keyword overlap, nothing is relevant
+
+
+class Assistant:
+    """Answers questions from one knowledge base. Thread-safe for reads."""
+
+    def __init__(self, kb: KnowledgeBase, settings: Settings) -> None:
+        self.kb = kb
+        self.settings = settings
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Assistant:
+        location = open_location(settings.index_dir, settings.chroma_url)
+        return cls(KnowledgeBase(location.open_current(), get_embeddings(settings.embedding)), settings)
+
+    # ---- public -----------------------------------------------------------------------
+
+    def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
+        """Answer ``question``; ``history`` holds the user's earlier questions, oldest first."""
+        t0 = time.perf_counter()
+        raw = question if isinstance(question, str) else ""
+        notes: list[str] = []
+        if len(raw) > self.settings.max_question_chars:
+            raw = raw[: self.settings.max_question_chars]
+            notes.append(f"问题过长,已截取前{self.settings.max_question_chars}个字符")
+        q = understand(raw)
+        draft = self._guard_input(q) or self._answer(q, history)
+        answer = self._finish(q, draft, notes)
+        return Answer(question=question if isinstance(question, str) else "", answer=answer.answer,
+                      refused=answer.refused, intent=answer.intent, citations=answer.citations,
+                      elapsed_ms=(time.perf_counter() - t0) * 1000, notes=tuple(notes))
+
+    # ---- steps ------------------------------------------------------------------------
+
+    def _guard_input(self, q: Query) -> Draft | None:
+        if not q.text:
+            return Draft("请输入您的问题,例如:“DCMM贯标由哪些部门负责?”", (), refused=True)
+        if _PUNCT_ONLY_RE.match(q.text):
+            return Draft("没有识别到有效的问题,请用文字描述您想了解的政策内容。", (), refused=True)
+        if self.kb.empty:
+            return Draft("尚未导入任何政策文件,请先导入文件(policyqa ingest)后再提问。", (), refused=True)
+        return None
+
+    def _answer(self, q: Query, history: Sequence[str]) -> Draft:
+        context = self._context_clause(q, history)
+        hits = self.kb.search(self._search_text(q, context), k=self.settings.top_k)
+        docs = self._docs_for(q, hits)
+        missing = refusal.missing_year(q, docs) or refusal.missing_place(q, docs)
+        if missing:
+            near = hits[0].clause if hits else None
+            return Draft(refusal.refusal_text(f"{missing}的相关内容", None), _near_quote(near), refused=True)
+        handler = _HANDLERS.get(q.intent, Assistant._content)
+        return handler(self, q, hits, docs, context)
+
+    def _search_text(self, q: Query, context: Clause | None) -> str:
+        return f"{context.title} {q.text}" if context is not None else q.text
+
+    def _context_clause(self, q: Query, history: Sequence[str]) -> Clause | None:
+        """For a follow-up ("那它的目标呢?"), the clause the previous question was about."""
+        if not q.follow_up or not history or q.refs:
+            return None
+        previous = understand(history[-1])
+        draft = self._answer(previous, history[:-1])
+        return draft.quotes[0].clause if draft.quotes else None
+
+    def _docs_for(self, q: Query, hits: Sequence[Hit]) -> list[Document]:
+        """Documents the question is about: named by title, else those of the top hits."""
+        named = [d for d in self.kb.documents if d.title and _title_key(d.title) in q.text]
+        if named:
+            return named
+        seen = list(dict.fromkeys(h.doc.id for h in hits))
+        return [self.kb.doc(i) for i in seen] or list(self.kb.documents)
+
+    # ---- clause choice ------------------------------------------------------------------
+
+    def _referenced(self, q: Query, docs: Sequence[Document]) -> Clause | None:
+        for ref in q.refs:
+            for doc in docs:
+                found = _find_ref(doc, ref.kind, ref.number)
+                if found:
+                    return found
+        return None
+
+    def _titled(self, q: Query, docs: Sequence[Document]) -> Clause | None:
+        """A clause whose title the question quotes (at least 4 characters of it)."""
+        best = None
+        for doc in docs:
+            for c in doc.clauses:
+                if c.kind in _UNITS + (ClauseKind.CHAPTER,) and len(c.title) >= 4 and c.title in q.text:
+                    if best is None or len(c.title) > len(best.title):
+                        best = c
+        return best
+
+    def _pick(self, q: Query, hits: Sequence[Hit], docs: Sequence[Document], context: Clause | None,
+              want=lambda c: True) -> Clause | None:
+        explicit = context or self._referenced(q, docs) or self._titled(q, docs)
+        if explicit is not None:
+            return explicit
+        for h in hits:
+            if want(h.clause):
+                return h.clause
+        return hits[0].clause if hits else None
+
+    def _relevant(self, q: Query, hits: Sequence[Hit]) -> bool:
+        if not hits:
+            return False
+        top = max(h.dense for h in hits)
+        overlap = self._overlap(q.text, hits[0].clause.text)
+        return top >= MIN_RELEVANCE or overlap >= 0.5
+
+    def _overlap(self, question: str, text: str) -> float:
+        tokens = [t for t in self.kb.tokenizer(question) if len(t) > 1]
+        if not tokens:
+            return 0.0
+        return sum(len(t) for t in tokens if t in text) / sum(len(t) for t in tokens)
+
+    def _scorer(self, q: Query):
+        tokens = [t for t in self.kb.tokenizer(q.text) if len(t) > 1 or t.isdigit()]
+        return lambda s: sum(len(t) for t in tokens if t.lower() in s.lower())
+
+    # ---- intents ------------------------------------------------------------------------
+
+    def _lead(self, q, hits, docs, context) -> Draft:
+        clause = self._pick(q, hits, docs, context, want=lambda c: bool(_departments_of(c, self.kb)))
+        if clause is None or not self._relevant(q, hits) and context is None and not q.refs:
+            return _not_found(hits)
+        owner = clause if clause.facts.departments else _ancestor_with_departments(clause, self.kb)
+        if owner is None:
+            children = [c for c in self.kb.doc(clause.doc_id).children(clause.id) if c.facts.departments]
+            if children:
+                return _children_lead(clause, children)
+            return lead_answer(clause, self._scorer(q))
+        return lead_answer(owner, self._scorer(q))
+
+    def _target(self, q, hits, docs, context) -> Draft:
+        explicit = context or self._referenced(q, docs) or self._titled(q, docs)
+        clauses = [explicit] if explicit else _dedupe([h.clause for h in hits])
+        score = self._scorer(q)
+        best = _best_target(clauses, score)
+        if best is None:
+            clause = explicit or (hits[0].clause if hits else None)
+            specific = refusal.missing_specific(q, clause)
+            if specific or clause is None or not self._relevant(q, hits):
+                return Draft(refusal.refusal_text("该目标或数值", clause), _near_quote(clause), refused=True)
+            return self._numbered_sentence(q, clause)
+        return target_answer(*best)
+
+    def _numbered_sentence(self, q, clause: Clause) -> Draft:
+        """A deadline or limit written in running text ("15个工作日内答复")."""
+        score = self._scorer(q)
+        from ingest.facts import split_sentences
+
+        with_numbers = [s for s in split_sentences(clause.text) if re.search(r"\d|[一二三四五六七八九十]+个?(?:工作日|日|月)", s)]
+        if not with_numbers:
+            return Draft(refusal.refusal_text("该目标或数值", clause), _near_quote(clause), refused=True)
+        best = max(with_numbers, key=score)
+        return Draft(f"根据{clause_ref(clause)}:{best}", (Quote(clause, best),))
+
+    def _content(self, q, hits, docs, context) -> Draft:
+        clause = self._pick(q, hits, docs, context, want=lambda c: c.kind in _UNITS)
+        if clause is None or (context is None and not q.refs and not self._relevant(q, hits)):
+            return _not_found(hits)
+        specific = refusal.missing_specific(q, clause)
+        if specific:
+            return Draft(refusal.refusal_text(specific, clause), _near_quote(clause), refused=True)
+        return content_answer(clause, self._scorer(q))
+
+    def _eligibility(self, q, hits, docs, context) -> Draft:
+        from app.eligibility import eligibility_answer
+
+        clauses = _dedupe(([context] if context else []) + [h.clause for h in hits])
+        return eligibility_answer(q, clauses, self.kb, self._scorer(q)) or self._content(q, hits, docs, context)
+
+    def _list(self, q, hits, docs, context) -> Draft:
+        doc = docs[0] if docs else None
+        if doc is None:
+            return _not_found(hits)
+        units = [c for c in doc.clauses if c.facts.departments and c.kind in _UNITS]
+        if q.departments:
+            return department_list_answer(doc, q.departments[0], units)
+        if any(w in q.text for w in ("目标", "量化", "指标", "数值")):
+            return facts_list_answer(doc, [c for c in doc.clauses if c.facts.targets and c.kind in _UNITS], "含量化目标")
+        if q.about_incentive:
+            return facts_list_answer(doc, [c for c in doc.clauses if c.facts.incentives and c.kind in _UNITS], "含支持政策")
+        chapter = self._referenced(q, docs)
+        if chapter is not None and chapter.kind == ClauseKind.CHAPTER:
+            kids = doc.children(chapter.id)
+            return Draft(f"{clause_ref(chapter)}包括:" + "、".join(clause_ref(c) for c in kids) + "。",
+                         tuple(Quote(c, c.title) for c in kids if c.title))
+        return self._content(q, hits, docs, context)
+
+    def _meta(self, q, hits, docs, context) -> Draft:
+        doc = docs[0] if docs else None
+        draft = meta_answer(doc, q.text) if doc else None
+        if draft is None:
+            return Draft(refusal.refusal_text("该信息"), (), refused=True)
+        return draft
+
+    def _other(self, q, hits, docs, context) -> Draft:
+        if q.departments and not hits:
+            return _not_found(hits)
+        return self._content(q, hits, docs, context)
+
+    # ---- verification -----------------------------------------------------------------------
+
+    def _finish(self, q: Query, draft: Draft, notes: list[str]) -> Answer:
+        citations = tuple(c for c in (self._cite(qt) for qt in draft.quotes) if c is not None)
+        text = draft.answer
+        if not draft.refused and not _numbers_grounded(text, citations):
+            # Never show a number that no quote holds: fall back to quoting.
+            text = f"相关规定:{citations[0].quote}" if citations else "文件未明确该问题。"
+        if _INJECTION_RE.search(q.text):
+            notes.append("只依据已导入的政策文件作答,不执行问题中的其他指令")
+        return Answer(q.text, text, draft.refused, q.intent, citations)
+
+    def _cite(self, quote: Quote) -> Citation | None:
+        clause = quote.clause
+        doc = self.kb.doc(clause.doc_id)
+        pos = doc.text.find(quote.text, clause.start, clause.end) if quote.text else -1
+        if pos < 0:
+            return None  # a quote that is not verbatim is dropped, never shown
+        return Citation(doc=doc.source, title=doc.title, unit=clause.unit, path=clause.path or (clause.title,),
+                        quote=quote.text, clause_id=clause.id, start=pos, clause_text=clause.text)
+
+
+_HANDLERS = {
+    "lead": Assistant._lead,
+    "target": Assistant._target,
+    "content": Assistant._content,
+    "eligibility": Assistant._eligibility,
+    "list": Assistant._list,
+    "meta": Assistant._meta,
+    "other": Assistant._other,
+}
+
+
+def _title_key(title: str) -> str:
+    return re.sub(r"[“”\"《》]", "", title)[:12]
+
+
+def _find_ref(doc: Document, kind: str, number: int) -> Clause | None:
+    kinds = {"article": (ClauseKind.ARTICLE,), "chapter": (ClauseKind.CHAPTER,), "item": (ClauseKind.ITEM,)}[kind]
+    for c in doc.clauses:
+        if c.kind in kinds and c.number == number:
+            if kind == "item" and not c.label.startswith(("(", "(")):
+                continue
+            return c
+    return None
+
+
+def _departments_of(clause: Clause, kb: KnowledgeBase):
+    return clause.facts.departments or (_ancestor_with_departments(clause, kb) or clause).facts.departments
+
+
+def _ancestor_with_departments(clause: Clause, kb: KnowledgeBase) -> Clause | None:
+    cur = kb.clauses.get(clause.parent_id or "")
+    while cur is not None:
+        if cur.facts.departments:
+            return cur
+        cur = kb.clauses.get(cur.parent_id or "")
+    return None
+
+
+def _children_lead(parent: Clause, children: Sequence[Clause]) -> Draft:
+    parts = [f"{clause_ref(c)}由{'、'.join(d.name for d in c.facts.departments)}负责" for c in children[:6]]
+    return Draft(f"{clause_ref(parent)}各项分工:" + ";".join(parts) + "。",
+                 tuple(Quote(c, c.facts.department_text.split("\n")[0]) for c in children[:6]))
+
+
+def _best_target(clauses: Sequence[Clause], score) -> tuple[Clause, Target] | None:
+    best, best_score = None, 0.0
+    for rank, clause in enumerate(clauses):
+        for t in clause.facts.targets:
+            s = 2 * score(t.indicator) + score(t.sentence) + 1.0 / (rank + 2)
+            if s > best_score and (score(t.indicator) > 0 or score(t.sentence) > 2):
+                best, best_score = (clause, t), s
+    return best
+
+
+def _dedupe(clauses: Sequence[Clause]) -> list[Clause]:
+    return list({c.id: c for c in clauses}.values())
+
+
+def _near_quote(clause: Clause | None) -> tuple[Quote, ...]:
+    if clause is None or not clause.text:
+        return ()
+    first = clause.text.split("。")[0]
+    return (Quote(clause, first + ("。" if first != clause.text else "")),) if first else ()
+
+
+def _not_found(hits: Sequence[Hit]) -> Draft:
+    return Draft("文件未明确涉及该问题,请换一种问法或确认相关政策文件已导入。", (), refused=True)
+
+
+_NUM_RE = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _numbers_grounded(text: str, citations: Sequence[Citation]) -> bool:
+    """Every number in the answer appears in a quote, a unit label or a clause reference."""
+    pool = " ".join(c.quote + " " + c.unit + " " + " ".join(c.path) for c in citations)
+    counted = re.sub(r"共\d+|参与\d+项|\d+项[::]", "", text)  # counts we computed, not quoted
+    return all(n in pool for n in _NUM_RE.findall(counted))

@@ -1,0 +1,102 @@
+"""Question understanding: intent, clause references, departments, years. Rules as data."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from ingest.departments import find_in_text
+from ingest.numerals import CHINESE_NUMERAL_CHARS, to_int
+
+# Checked in this order; the first family with a hit wins.
+_INTENT_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("meta", ("文号", "发文字号", "字号", "发布时间", "发布日期", "印发时间", "印发日期", "成文日期", "什么时候印发",
+              "什么时候发布", "哪天发布", "哪天印发", "发文单位", "发文机关", "印发单位", "联合印发", "哪些部门联合",
+              "哪些单位联合", "标题", "文件名", "叫什么", "几个部分", "多少个部分", "几部分", "多少条", "几条", "多少项措施",
+              "几项措施", "多少措施", "几个方面", "施行日期", "什么时候施行", "何时施行", "生效", "哪一年发布")),
+    ("list", ("哪些措施", "哪些任务", "哪几条", "哪几项", "哪些条", "哪些方面", "哪些工作", "参与了哪些", "参与哪些",
+              "负责哪些", "牵头哪些", "涉及哪些", "列出", "列举", "所有措施", "全部措施", "哪些条款", "哪些事项")),
+    ("eligibility", ("能不能", "能否", "可不可以", "可以申请", "能申请", "申请", "申报", "符合条件", "有没有补贴",
+                     "享受", "资格", "我们公司", "我们企业", "我公司", "我司", "我们", "企业可以", "能拿", "能获得",
+                     "可以获得", "能得到", "补贴吗", "奖励吗", "支持吗")),
+    ("lead", ("谁负责", "谁牵头", "哪个部门", "哪些部门", "哪家单位", "哪个单位", "哪些单位", "责任单位", "牵头单位",
+              "牵头部门", "责任部门", "归谁", "谁管", "谁来", "由谁", "主管部门", "负责部门", "找谁", "联系哪个",
+              "谁主抓", "谁抓", "负责单位", "who")),
+    ("target", ("目标", "多少", "达到", "突破", "增幅", "增长", "比重", "指标", "几个", "几家", "数量", "规模", "覆盖率",
+                "多大", "要求是", "计划建设", "要建", "新建", "新增", "截止", "期限", "什么时候完成", "何时完成",
+                "时间节点", "以内", "几日", "几天", "多长时间", "how many", "target")),
+    ("content", ("内容", "做什么", "干什么", "怎么做", "如何", "怎样", "包括", "包含", "主要", "举措", "措施是", "讲了",
+                 "说了", "要求", "规定", "是什么", "什么是", "哪些", "介绍", "概括", "总结")),
+)
+
+_INCENTIVE_WORDS = ("补贴", "奖励", "补助", "奖补", "补偿", "券", "贴息", "资助", "扶持", "优惠", "资金")
+_REF_PATTERNS = (
+    ("article", re.compile(rf"第\s*([0-9]+|[{CHINESE_NUMERAL_CHARS}]+)\s*条")),
+    ("article", re.compile(r"(?:措施|任务|条目)\s*([0-9]+)")),
+    ("article", re.compile(r"(?<![0-9.])([0-9]{1,2})\s*[.．、]?\s*号?(?:措施|任务)")),
+    ("chapter", re.compile(rf"第\s*([0-9]+|[{CHINESE_NUMERAL_CHARS}]+)\s*(?:部分|章|大项|方面)")),
+    ("item", re.compile(rf"[（(]\s*([{CHINESE_NUMERAL_CHARS}]+)\s*[)）]")),
+)
+_YEAR_RE = re.compile(r"(20\d{2})\s*年")
+_FOLLOW_UP_RE = re.compile(r"^(?:那|那么|还有|另外|此外|它|这|该|其|这个|这条|该条|上述|以上|刚才|同样)|"
+                           r"(?:它的|其的|这条|该措施|这项|该项|它们|这个措施|那条|呢[?？]?$)")
+
+
+@dataclass(frozen=True, slots=True)
+class ClauseRef:
+    kind: str  # article | chapter | item
+    number: int
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A question as the answerers see it."""
+
+    text: str  # normalised question
+    intent: str
+    refs: tuple[ClauseRef, ...]
+    departments: tuple[str, ...]  # names as the user typed them
+    years: tuple[int, ...]
+    about_incentive: bool
+    follow_up: bool
+
+
+def normalise(question: str) -> str:
+    """NFKC folds full-width letters/digits (ＤＣＭＭ → DCMM); whitespace collapsed."""
+    q = unicodedata.normalize("NFKC", question)
+    q = "".join(ch for ch in q if ch == "\n" or unicodedata.category(ch)[0] != "C")
+    return re.sub(r"\s+", " ", q).strip()
+
+
+def classify(text: str) -> str:
+    lowered = text.lower()
+    for intent, words in _INTENT_WORDS:
+        if any(w in lowered for w in words):
+            if intent == "eligibility" and not _looks_eligibility(lowered):
+                continue
+            return intent
+    return "other"
+
+
+def _looks_eligibility(q: str) -> bool:
+    """"申请" alone is not enough: the question must be about a benefit or a condition."""
+    return any(w in q for w in _INCENTIVE_WORDS) or any(w in q for w in ("条件", "资格", "我们", "我司", "公司", "企业"))
+
+
+def parse_refs(text: str) -> tuple[ClauseRef, ...]:
+    refs = []
+    for kind, pattern in _REF_PATTERNS:
+        for m in pattern.finditer(text):
+            n = to_int(m.group(1))
+            if n is not None and 0 < n < 1000:
+                refs.append(ClauseRef(kind, n))
+    return tuple(dict.fromkeys(refs))
+
+
+def understand(question: str) -> Query:
+    text = normalise(question)
+    return Query(text=text, intent=classify(text), refs=parse_refs(text), departments=tuple(find_in_text(text)),
+                 years=tuple(int(y) for y in _YEAR_RE.findall(text)),
+                 about_incentive=any(w in text for w in _INCENTIVE_WORDS),
+                 follow_up=bool(_FOLLOW_UP_RE.search(text)) and len(text) <= 30)

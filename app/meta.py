@@ -1,0 +1,107 @@
+"""Answers about the document itself: 文号, dates, issuers, title, how many parts/measures."""
+
+from __future__ import annotations
+
+import re
+
+from app.compose import Draft, Quote, clause_ref
+from ingest.types import Clause, ClauseKind, Document
+
+_EFFECTIVE_RE = re.compile(r"[^。\n]*自[^。\n]{2,20}起(?:施行|实施|执行)[^。\n]*。?")
+
+
+def clause_at(doc: Document, offset: int) -> Clause | None:
+    """The deepest clause whose span holds ``offset``."""
+    inside = [c for c in doc.clauses if c.start <= offset < c.end]
+    return max(inside, key=lambda c: (c.level, c.start), default=None)
+
+
+def _quote_of(doc: Document, value: str) -> tuple[Quote, ...]:
+    pos = doc.text.find(value) if value else -1
+    clause = clause_at(doc, pos) if pos >= 0 else None
+    return (Quote(clause, value),) if clause else ()
+
+
+def meta_answer(doc: Document, question: str) -> Draft | None:
+    """A metadata answer, or None when the question asks for nothing we can answer this way."""
+    m = doc.meta
+    for words, handler in _HANDLERS:
+        if any(w in question for w in words):
+            return handler(doc, m, question)
+    return None
+
+
+def _number(doc, m, q):
+    if not m.doc_number:
+        return None
+    return Draft(f"《{doc.title}》的发文字号为{m.doc_number}。", _quote_of(doc, m.doc_number))
+
+
+def _dates(doc, m, q):
+    parts, quotes = [], []
+    if m.publish_date and any(w in q for w in ("发布", "公布", "上网", "公开")):
+        parts.append(f"发布时间为{m.publish_date}")
+        quotes += _quote_of(doc, m.publish_date)
+    if m.issue_date and (not parts or any(w in q for w in ("印发", "成文", "落款", "签发"))):
+        parts.append(f"印发(成文)日期为{m.issue_date}")
+        quotes += _quote_of(doc, m.issue_date)
+    if not parts and m.publish_date:
+        parts.append(f"发布时间为{m.publish_date}")
+        quotes += _quote_of(doc, m.publish_date)
+    return Draft(f"《{doc.title}》" + ",".join(parts) + "。", tuple(quotes)) if parts else None
+
+
+def _issuers(doc, m, q):
+    if not m.issuers:
+        return None
+    sig = next((c for c in doc.clauses if c.kind == ClauseKind.SIGNATURE), None)
+    quotes = (Quote(sig, sig.text),) if sig else _quote_of(doc, m.issuers[0])
+    return Draft(f"由{'、'.join(m.issuers)}联合印发。" if len(m.issuers) > 1 else f"由{m.issuers[0]}印发。", quotes)
+
+
+def _title(doc, m, q):
+    return Draft(f"文件标题为《{doc.title}》。", _quote_of(doc, doc.title))
+
+
+def _effective(doc, m, q):
+    found = _EFFECTIVE_RE.search(doc.text)
+    if not found:
+        return None
+    sentence = found.group(0).strip()
+    clause = clause_at(doc, found.start() + len(found.group(0)) - len(found.group(0).lstrip()))
+    return Draft(f"根据{clause_ref(clause)}:{sentence}" if clause else sentence,
+                 (Quote(clause, sentence),) if clause else ())
+
+
+def _counts(doc, m, q):
+    chapters = [c for c in doc.clauses if c.kind == ClauseKind.CHAPTER and c.parent_id is None]
+    articles = [c for c in doc.clauses if c.kind == ClauseKind.ARTICLE]
+    if any(w in q for w in ("部分", "章", "方面")) and chapters:
+        names = "、".join(c.label.rstrip("、.．") if c.label.endswith("、") else c.label for c in chapters)
+        return Draft(f"《{doc.title}》共{len(chapters)}个部分({names})。",
+                     (Quote(chapters[0], chapters[0].path[-1] if False else _heading(chapters[0])),
+                      Quote(chapters[-1], _heading(chapters[-1]))))
+    if articles:
+        return Draft(f"《{doc.title}》共{len(articles)}条({_span(articles)})。",
+                     (Quote(articles[0], _heading(articles[0])), Quote(articles[-1], _heading(articles[-1]))))
+    return None
+
+
+def _heading(c: Clause) -> str:
+    return c.text.split("\n", 1)[0][: len(c.label) + len(c.title)]
+
+
+def _span(articles: list[Clause]) -> str:
+    return f"{clause_ref(articles[0]).split('「')[0]}至{clause_ref(articles[-1]).split('「')[0]}"
+
+
+_HANDLERS = (
+    (("文号", "发文字号", "字号"), _number),
+    (("施行", "生效", "实施日期", "起实施"), _effective),
+    (("几个部分", "多少个部分", "几部分", "多少条", "几条", "多少项措施", "几项措施", "多少措施", "几个方面", "几章", "多少章"), _counts),
+    (("发文单位", "发文机关", "印发单位", "联合印发", "哪些部门联合", "哪些单位联合", "谁印发", "谁发布", "谁制定", "哪些部门制定",
+      "哪个部门印发", "哪个部门发布", "联合制定"), _issuers),
+    (("发布时间", "发布日期", "印发时间", "印发日期", "成文日期", "什么时候印发", "什么时候发布", "哪天", "何时发布", "何时印发",
+      "日期", "时间"), _dates),
+    (("标题", "文件名", "叫什么", "名称"), _title),
+)

@@ -1,0 +1,72 @@
+"""When the documents do not hold the answer: checks that run before an answer is composed.
+
+Each check names what the question asks for and looks for it in the text. A refusal says what
+is missing ("文件未明确…") and may still point to the closest clause.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from app.intent import Query
+from ingest.types import Clause, Document
+
+# (what the user asks for, words that ask for it, a regex the clause must match to answer it)
+_SPECIFICS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
+    ("具体金额或补贴标准", ("多少钱", "金额", "多少万", "补贴标准", "补助标准", "奖励标准", "具体数额", "补多少", "给多少",
+                    "补贴多少", "奖励多少", "补助多少", "额度", "上限", "最高多少", "how much"),
+     re.compile(r"\d+(?:\.\d+)?\s*(?:万元|亿元|元)|\d+(?:\.\d+)?\s*[%％]")),
+    ("联系方式", ("电话", "联系方式", "邮箱", "地址", "联系人", "热线", "网址", "网站"),
+     re.compile(r"电话|\d{3,4}-\d{7,8}|@|地址[:：]|网址|http")),
+    ("申报流程、材料或时间", ("申报流程", "申请流程", "怎么申请", "如何申请", "怎么申报", "如何申报", "申报材料", "申请材料",
+                       "申报时间", "申请时间", "截止时间", "截止日期", "什么时候申报", "何时申报", "申报入口", "去哪申请",
+                       "在哪申请", "提交什么", "报名"),
+     re.compile(r"申报|申请|受理|提交")),
+    ("预算或资金总额", ("预算", "资金总额", "总投资", "投入多少", "安排资金", "专项资金规模"),
+     re.compile(r"预算|资金\S{0,6}\d|\d+(?:\.\d+)?\s*(?:万元|亿元)")),
+)
+_PLACES = ("北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽", "福建", "江西",
+           "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西", "甘肃", "青海", "台湾", "内蒙古",
+           "广西", "西藏", "宁夏", "新疆", "香港", "澳门", "深圳", "广州", "杭州", "南京", "苏州", "成都", "武汉", "西安",
+           "济南", "青岛", "烟台", "潍坊", "淄博", "临沂", "威海", "日照", "济宁", "泰安", "德州", "聊城", "滨州", "菏泽",
+           "枣庄", "东营", "山东", "全国")
+
+
+def missing_year(q: Query, docs: Sequence[Document]) -> str | None:
+    """A year the question names that no document mentions (2023年 in a 2022 plan)."""
+    for y in q.years:
+        if not any(f"{y}年" in d.text or f"{y}-" in d.text for d in docs):
+            return f"{y}年"
+    return None
+
+
+def missing_place(q: Query, docs: Sequence[Document]) -> str | None:
+    """A province or city the question names that no document mentions."""
+    for place in _PLACES:
+        if place in q.text and not any(place in d.text for d in docs):
+            return place
+    return None
+
+
+def missing_specific(q: Query, clause: Clause | None) -> str | None:
+    """What the question asks for (an amount, a phone number, a procedure) that the clause lacks."""
+    for what, words, present in _SPECIFICS:
+        if any(w in q.text.lower() for w in words):
+            if clause is None or not present.search(clause.text):
+                return what
+    return None
+
+
+def refusal_text(missing: str, clause: Clause | None = None) -> str:
+    """"文件未明确…" with a pointer to the closest clause when there is one."""
+    base = f"文件未明确{missing}。"
+    if clause is not None and clause.title:
+        return base + f"相关内容见{_ref(clause)}。"
+    return base
+
+
+def _ref(clause: Clause) -> str:
+    from app.compose import clause_ref
+
+    return clause_ref(clause)

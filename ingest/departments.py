@@ -1,0 +1,91 @@
+"""Department names: recognising them in text, and the alias table users type.
+
+Domain knowledge as data: users write 工信厅 or 大数据局 where the document says
+省工业和信息化厅 or 省大数据局. Answers always show the document's own spelling; the
+canonical form is only used to match.
+"""
+
+from __future__ import annotations
+
+import re
+
+# alias → canonical name. Canonical names are the provincial (省) forms used in Shandong
+# documents; a document that says 市大数据局 keeps its own name (see ``canonical``).
+ALIASES: dict[str, str] = {
+    "工信厅": "省工业和信息化厅",
+    "省工信厅": "省工业和信息化厅",
+    "工业和信息化厅": "省工业和信息化厅",
+    "山东省工业和信息化厅": "省工业和信息化厅",
+    "大数据局": "省大数据局",
+    "山东省大数据局": "省大数据局",
+    "网信办": "省委网信办",
+    "省网信办": "省委网信办",
+    "委网信办": "省委网信办",
+    "发改委": "省发展改革委",
+    "省发改委": "省发展改革委",
+    "发展改革委": "省发展改革委",
+    "发展和改革委员会": "省发展改革委",
+    "通管局": "省通信管理局",
+    "通信管理局": "省通信管理局",
+    "省通管局": "省通信管理局",
+    "科技厅": "省科技厅",
+    "农业农村厅": "省农业农村厅",
+    "农业厅": "省农业农村厅",
+    "商务厅": "省商务厅",
+    "财政厅": "省财政厅",
+    "工信局": "市工业和信息化局",
+    "市工信局": "市工业和信息化局",
+    "数据局": "大数据局",
+}
+
+_ORG_SUFFIXES = ("办公厅", "委员会", "办公室", "管理局", "领导小组", "人民政府", "政府", "中心",
+                 "厅", "局", "委", "办", "院", "会", "部", "署", "集团", "公司", "银行")
+_PREFIX = r"(?:省委|省|市委|市|区|县|自治区|州|[\u4e00-\u9fff]{2,4}(?:省|市|区|县))"
+_NAME = rf"{_PREFIX}[\u4e00-\u9fff]{{1,14}}?(?:{'|'.join(_ORG_SUFFIXES)})"
+DEPARTMENT_RE = re.compile(_NAME)
+# Groups the text treats as a responsible party without an organisation suffix.
+_GROUP_WORDS = ("有关市", "各市", "各区县", "各区(市)", "有关部门", "各有关部门", "各县(市、区)")
+
+
+def canonical(name: str) -> str:
+    """Canonical key for matching: alias table first, then the name as written."""
+    name = name.strip()
+    return ALIASES.get(name, name)
+
+
+def is_department(name: str) -> bool:
+    """Whether ``name`` looks like an organisation or a group such as 有关市."""
+    name = name.strip()
+    if name in _GROUP_WORDS or name in ALIASES:
+        return True
+    return bool(DEPARTMENT_RE.fullmatch(name)) or name.endswith(_ORG_SUFFIXES) and 2 <= len(name) <= 20
+
+
+def matches(query_name: str, doc_name: str) -> bool:
+    """Does a name the user typed refer to a department named in a document?
+
+    工信厅 ~ 省工业和信息化厅; 大数据局 ~ 省大数据局 and 市大数据局; 省大数据局 !~ 市大数据局.
+    """
+    q, d = canonical(query_name), canonical(doc_name)
+    if q == d:
+        return True
+    bare_q, bare_d = _strip_level(q), _strip_level(d)
+    if bare_q != bare_d:
+        return False
+    # A user who names no level (大数据局) means any level; one who names a level means that one.
+    return q == bare_q or d == bare_d
+
+
+def _strip_level(name: str) -> str:
+    return re.sub(r"^(?:省委|省|市委|市)", "", name)
+
+
+def find_in_text(text: str) -> list[str]:
+    """Every alias or department-looking name in ``text`` (e.g. a question), longest first."""
+    found = [a for a in ALIASES if a in text]
+    found += [m.group(0) for m in DEPARTMENT_RE.finditer(text)]
+    out: list[str] = []
+    for name in sorted(set(found), key=len, reverse=True):
+        if not any(name in longer for longer in out):
+            out.append(name)
+    return out

@@ -1,0 +1,210 @@
+"""Facts per clause: responsible departments, numeric targets, incentives.
+
+Every value is a verbatim piece of the clause text, so an answer built from facts can be
+quoted and verified. Extraction runs on a clause's *own* text (without its children), so a
+"责任单位:…" line belongs to the task it follows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from ingest.departments import DEPARTMENT_RE, is_department
+from ingest.types import ClauseFacts, Department, Incentive, Target
+
+# ---- departments -----------------------------------------------------------------------
+
+_PAREN_RE = re.compile(r"[（(]([^（()）\n]{2,160}?(?:负责|牵头|落实|配合))[)）][。.]?\s*$")
+_LABELLED_RE = re.compile(
+    r"(责任单位|责任部门|牵头单位|牵头部门|配合单位|配合部门|参与单位|协办单位)\s*[:：]\s*([^\n。]+)")
+_LABEL_ROLE = {"牵头单位": "lead", "牵头部门": "lead", "配合单位": "partner", "配合部门": "partner",
+               "参与单位": "partner", "协办单位": "partner"}
+_SPLIT_RE = re.compile(r"[、,，;；/]|及(?=[\u4e00-\u9fff])|和(?=[省市区县])|与(?=[省市区县])")
+_TAIL_RE = re.compile(r"(?:等)?(?:按分工|按照职责|按职责|分别|共同|按职责分工)?(?:负责|牵头|落实|配合)$")
+_ROLE_MARK_RE = re.compile(r"^(.+?)[（(](牵头|配合|参与)[)）]$")
+_DUTY_RE = re.compile(rf"(?:^|由)((?:{DEPARTMENT_RE.pattern})(?:[、和及](?:{DEPARTMENT_RE.pattern}))*)"
+                      rf"(?:会同((?:{DEPARTMENT_RE.pattern})(?:[、和及](?:{DEPARTMENT_RE.pattern}))*))?"
+                      r"(?:应当|要|按照职责|依法)?(?:负责|牵头|统筹|主管)")
+
+
+def extract_departments(text: str) -> tuple[tuple[Department, ...], str]:
+    """Departments responsible for a clause and the verbatim phrase that names them."""
+    m = _PAREN_RE.search(text.rstrip())
+    if m:
+        return _parse_list(m.group(1)), m.group(1)
+    labelled = list(_LABELLED_RE.finditer(text))
+    if labelled:
+        depts: list[Department] = []
+        for lm in labelled:
+            depts += _parse_list(lm.group(2), default_role=_LABEL_ROLE.get(lm.group(1), "responsible"))
+        return tuple(depts), "\n".join(lm.group(0).strip() for lm in labelled)
+    return _running_text(text)
+
+
+def _parse_list(phrase: str, default_role: str = "responsible") -> tuple[Department, ...]:
+    """"省工业和信息化厅、省大数据局按分工负责" → two departments; "(牵头)" marks lead."""
+    body = _TAIL_RE.sub("", phrase.strip())
+    out: list[Department] = []
+    lead_marked = "牵头" in body
+    for part in _SPLIT_RE.split(body):
+        part = part.strip().removesuffix("等").strip()
+        role = default_role
+        rm = _ROLE_MARK_RE.match(part)
+        if rm:
+            part, role = rm.group(1).strip(), {"牵头": "lead", "配合": "partner", "参与": "partner"}[rm.group(2)]
+        elif lead_marked and default_role == "responsible":
+            role = "partner"
+        if part and is_department(part):
+            out.append(Department(part, role))
+    return tuple(out)
+
+
+def _running_text(text: str) -> tuple[tuple[Department, ...], str]:
+    """"市大数据局负责…;市网信办负责…" → each department with the sentence naming its duty."""
+    out: list[Department] = []
+    phrases: list[str] = []
+    for sentence in split_sentences(text):
+        for m in _DUTY_RE.finditer(sentence):
+            for name in _SPLIT_RE.split(m.group(1)):
+                if is_department(name):
+                    out.append(Department(name.strip(), "lead" if m.group(2) else "responsible", sentence))
+            for name in _SPLIT_RE.split(m.group(2) or ""):
+                if is_department(name):
+                    out.append(Department(name.strip(), "partner", sentence))
+            phrases.append(sentence)
+    return tuple(_dedupe(out)), "\n".join(dict.fromkeys(phrases))
+
+
+def _dedupe(depts: Iterable[Department]) -> list[Department]:
+    seen: dict[str, Department] = {}
+    for d in depts:
+        seen.setdefault(d.name, d)
+    return list(seen.values())
+
+
+# ---- sentences ---------------------------------------------------------------------------
+
+_SENT_END_RE = re.compile(r"[^。;；!！?？\n]+[。;；!！?？]?")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Verbatim sentences (each a substring of ``text``), split at 。;!? and line breaks."""
+    return [s.strip() for s in _SENT_END_RE.findall(text) if s.strip()]
+
+
+# ---- targets ----------------------------------------------------------------------------
+
+_UNITS = ("万亿元", "亿元", "万元", "元", "亿个", "万个", "个", "万家", "家", "项", "座", "台", "套", "公里",
+          "千米", "万人", "人", "人次", "次", "户", "%", "％", "倍", "万千瓦", "千瓦", "吨", "条", "所", "款",
+          "名", "场", "批", "亿", "万", "个百分点", "GB", "Gbps", "M", "兆")
+_VALUE_RE = re.compile(
+    r"(?<![A-Za-z0-9.\-])(\d+(?:\.\d+)?)\s*(" + "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True))
+    + r")?(以上|左右|以内|以下|及以上)?(?![A-Za-z0-9年月日号])")
+_TARGET_VERBS = ("力争", "达到", "突破", "超过", "提高到", "提升到", "提高至", "增长", "增幅", "不少于", "不低于",
+                 "新建", "新培育", "培育", "新认定", "新开通", "建设", "打造", "推广", "遴选", "完成", "建成",
+                 "累计", "开展", "推动", "孵化", "创建", "新创建", "新上线", "部署", "控制在", "实现", "覆盖")
+_DEADLINE_RE = re.compile(r"(?:到|至|截至)?\d{4}年(?:\d{1,2}月)?(?:底|末|年底|中|前|以前)?(?:前)?")
+_SEGMENT_RE = re.compile(r"[^,，、;；。:：]+")
+_FILLER_RE = re.compile(r"^(?:力争|确保|推动|其中|全省|全年|实现|新|累计|到|达到)+")
+
+
+def extract_targets(text: str) -> tuple[Target, ...]:
+    """Quantified targets in ``text``: one per number with a unit (or 左右/以上) in a target sentence."""
+    out: list[Target] = []
+    for sentence in split_sentences(text):
+        if "|" in sentence:
+            out += _table_row_targets(sentence)
+            continue
+        deadline = _deadline(sentence)
+        verb = ""
+        for seg in _SEGMENT_RE.finditer(sentence):
+            seg_text = seg.group(0)
+            verb = next((v for v in _TARGET_VERBS if v in seg_text), verb)
+            for vm in _VALUE_RE.finditer(seg_text):
+                if not (vm.group(2) or vm.group(3)) or _is_not_a_target(seg_text, vm):
+                    continue
+                out.append(Target(sentence, _indicator(seg_text, vm, verb), vm.group(0).strip(), deadline, verb))
+    return tuple(out)
+
+
+def _deadline(sentence: str) -> str:
+    m = _DEADLINE_RE.search(sentence)
+    return m.group(0) if m and ("底" in m.group(0) or "前" in m.group(0) or "末" in m.group(0) or m.group(0).startswith(("到", "至"))) else ""
+
+
+def _is_not_a_target(seg: str, vm: re.Match[str]) -> bool:
+    after = seg[vm.end():vm.end() + 1]
+    # "第8条", "3个工作日内" are references and procedural limits, not targets.
+    return seg[max(0, vm.start() - 1):vm.start()] == "第" or after in ("条", "章", "款")
+
+
+def _indicator(seg: str, vm: re.Match[str], verb: str) -> str:
+    """"新开通5G基站6万个" → "5G基站"; "力争软件业务收入突破8500亿元" → "软件业务收入"."""
+    after = seg[vm.end():].strip()
+    if len(re.sub(r"[^\u4e00-\u9fff]", "", after)) >= 2 and vm.group(2) not in ("%", "％", "亿元", "万元", "万亿元"):
+        return after.strip("“”\"")
+    before = seg[:vm.start()]
+    for v in _TARGET_VERBS + ("提高", "提升", "为", "是"):
+        idx = before.rfind(v)
+        if idx > 0:
+            before = before[:idx]
+            break
+    before = _DEADLINE_RE.sub("", before)
+    return _FILLER_RE.sub("", before.strip()).strip("“”\" ") or after or seg.strip()
+
+
+def _table_row_targets(row: str) -> list[Target]:
+    """"| 指标 | 2022年基数 | 2023年目标 | 单位 |" rows: indicator = first cell, value = last numeric cell."""
+    cells = [c.strip() for c in row.strip().strip("|").split("|")]
+    numeric = [c for c in cells[1:] if _VALUE_RE.search(c) and re.search(r"\d", c)]
+    if len(cells) < 2 or not numeric or not re.search(r"[\u4e00-\u9fff]", cells[0]):
+        return []
+    deadline = next((d.group(0) for d in map(_DEADLINE_RE.search, cells) if d), "")
+    return [Target(row.strip(), cells[0], numeric[-1], deadline, "")]
+
+
+# ---- incentives -------------------------------------------------------------------------
+
+_BENEFIT_WORDS = ("补贴", "奖励", "补助", "奖补", "保险补偿", "贴息", "资助", "扶持", "服务券", "流量券", "创新券",
+                  "券", "减免", "优先", "一次性奖励", "资金支持", "担保")
+_DUI_RE = re.compile(r"对([^。;；]{2,80}?)(?:,|，)?(?:按[^。;；,，]{0,30}?)?给予([^。;；,，]{1,40})")
+_AMOUNT_RE = re.compile(r"\d+(?:\.\d+)?\s*(?:万亿元|亿元|万元|元|%|％)")
+_CAP_RE = re.compile(r"(?:最高|最多|单个[^,，。;；]{0,8}最高|累计最高)(?:不超过|可达|给予)?\s*\d+(?:\.\d+)?\s*(?:亿元|万元|元)")
+
+
+def extract_incentives(text: str) -> tuple[Incentive, ...]:
+    """Support measures: "对X给予Y" and other benefit sentences, with amounts and caps as written."""
+    out: list[Incentive] = []
+    for sentence in split_sentences(text):
+        if not any(w in sentence for w in _BENEFIT_WORDS):
+            continue
+        condition, benefit = _condition_benefit(sentence)
+        if not benefit:
+            continue
+        cap = _CAP_RE.search(sentence)
+        amounts = [a for a in _AMOUNT_RE.findall(sentence) if not cap or a not in cap.group(0)]
+        out.append(Incentive(sentence, condition, benefit, amounts[0] if amounts else "", cap.group(0) if cap else ""))
+    return tuple(out)
+
+
+def _condition_benefit(sentence: str) -> tuple[str, str]:
+    m = _DUI_RE.search(sentence)
+    if m:
+        return m.group(1).strip(), m.group(2).strip()
+    quoted = re.search(r"“([^”]*券)”", sentence)
+    if quoted:
+        return sentence[:quoted.start()].strip("“”,， "), quoted.group(1)
+    for w in _BENEFIT_WORDS:
+        idx = sentence.find(w)
+        if idx >= 0:
+            start = max(sentence.rfind(c, 0, idx) for c in ",，、") + 1
+            return sentence[:start].strip(",，、 "), sentence[start:idx + len(w)].strip()
+    return "", ""
+
+
+def extract_facts(own_text: str) -> ClauseFacts:
+    """All facts of one clause's own text."""
+    depts, phrase = extract_departments(own_text)
+    return ClauseFacts(departments=depts, department_text=phrase,
+                       targets=extract_targets(own_text), incentives=extract_incentives(own_text))

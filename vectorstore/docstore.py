@@ -1,0 +1,90 @@
+"""Parsed documents (text, metadata, clause tree, facts), stored in a Chroma collection
+beside the chunk vectors, so an embedded index and a Chroma server hold everything the
+assistant needs and several app processes can share one server.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Any
+
+from ingest.types import Clause, ClauseFacts, ClauseKind, Department, Document, DocumentMeta, Incentive, Target
+
+
+class NoEmbedding:
+    """Embedding function for the documents collection: it is never searched by vector."""
+
+    def __call__(self, input: list[str]) -> Any:  # noqa: A002
+        return [[1.0] for _ in input]
+
+    @staticmethod
+    def name() -> str:
+        return "policyqa-none"
+
+    def is_legacy(self) -> bool:
+        return False
+
+    def get_config(self) -> dict[str, Any]:
+        return {}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> "NoEmbedding":
+        return NoEmbedding()
+
+    def default_space(self) -> str:
+        return "cosine"
+
+    def supported_spaces(self) -> list[str]:
+        return ["cosine"]
+
+
+class DocCollection:
+    """Documents as JSON in a Chroma collection, one record per document id."""
+
+    def __init__(self, client: Any, name: str) -> None:
+        self._col = client.get_or_create_collection(name=name, embedding_function=NoEmbedding())
+
+    def put(self, doc: Document) -> None:
+        self._col.upsert(ids=[doc.id], documents=[document_to_json(doc)], embeddings=[[1.0]],
+                         metadatas=[{"source": doc.source, "title": doc.title}])
+
+    def delete(self, doc_id: str) -> None:
+        self._col.delete(ids=[doc_id])
+
+    def all(self) -> list[Document]:
+        got = self._col.get(include=["documents"])
+        return sorted((document_from_json(j) for j in got["documents"]), key=lambda d: d.source)
+
+    def sources(self) -> dict[str, str]:
+        """source file name → document id."""
+        got = self._col.get(include=["metadatas"])
+        return {m["source"]: i for i, m in zip(got["ids"], got["metadatas"])}
+
+
+def document_to_json(doc: Document) -> str:
+    return json.dumps(asdict(doc), ensure_ascii=False)
+
+
+def document_from_json(text: str) -> Document:
+    return _from_dict(json.loads(text))
+
+
+def _from_dict(d: dict[str, Any]) -> Document:
+    meta = DocumentMeta(**{**d["meta"], "issuers": tuple(d["meta"].get("issuers", ()))})
+    clauses = tuple(_clause(c) for c in d["clauses"])
+    return Document(id=d["id"], source=d["source"], text=d["text"], meta=meta, clauses=clauses,
+                    format=d.get("format", "txt"))
+
+
+def _clause(c: dict[str, Any]) -> Clause:
+    f = c.get("facts") or {}
+    facts = ClauseFacts(
+        departments=tuple(Department(**x) for x in f.get("departments", ())),
+        department_text=f.get("department_text", ""),
+        targets=tuple(Target(**x) for x in f.get("targets", ())),
+        incentives=tuple(Incentive(**x) for x in f.get("incentives", ())),
+    )
+    return Clause(id=c["id"], doc_id=c["doc_id"], kind=ClauseKind(c["kind"]), label=c["label"],
+                  number=c["number"], title=c["title"], text=c["text"], start=c["start"], end=c["end"],
+                  level=c["level"], parent_id=c["parent_id"], path=tuple(c["path"]), facts=facts)

