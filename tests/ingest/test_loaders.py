@@ -1,0 +1,462 @@
+"""Loaders: every supported format yields the same policy text, and bad files fail with a
+Chinese message the user can act on.
+
+Fixtures are built in ``tmp_path`` from one short policy text. Full-width punctuation is
+written as escapes (\\uff0c ， \\uff1a ： \\uff08 （ \\uff09 ）) so that no editor or formatter can
+fold it to ASCII: the loaders must keep it exactly as written.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import docx
+import pytest
+from reportlab.lib.pdfencrypt import StandardEncryption
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen import canvas
+
+from ingest.errors import CorruptFileError, EmptyDocumentError, IngestError, UnsupportedFormatError
+from ingest.loaders import SUPPORTED_EXTENSIONS, join_broken_lines, load_bytes, load_file, normalize_text
+
+COMMA, COLON, LPAREN, RPAREN = "\uff0c", "\uff1a", "\uff08", "\uff09"
+
+TITLE = "关于印发《济南市数据要素市场培育实施方案》的通知"
+DOC_NUMBER = "济政办发〔2023〕5号"
+ADDRESSEE = f"各区县人民政府{COMMA}市政府各部门{COLON}"
+INTRO = f"《济南市数据要素市场培育实施方案》已经市政府同意{COMMA}现印发给你们{COMMA}请认真贯彻执行。"
+HEADING = "一、总体要求"
+MEASURE_1 = (
+    f"1.完善数据要素供给体系。推动企业开展数据分类分级治理{COMMA}"
+    f"对首次通过DCMM二级及以上企业给予财政补贴。{LPAREN}市大数据局负责{RPAREN}"
+)
+MEASURE_2 = (
+    f"2.培育数据要素交易体系。依托市数据交易平台开展数据产品登记{COMMA}2023年底{COMMA}"
+    f"数据产品上架数量不少于200个。{LPAREN}市工业和信息化局、市大数据局按分工负责{RPAREN}"
+)
+ISSUER = "济南市人民政府办公厅"
+DATE = "2023年2月10日"
+POLICY_LINES = [TITLE, DOC_NUMBER, ADDRESSEE, INTRO, HEADING, MEASURE_1, MEASURE_2, ISSUER, DATE]
+TABLE_ROWS = [["指标", "目标值"], ["数据产品上架数量", "200个"]]
+
+# What a user must find in the loaded text, whatever the format (full-width punctuation kept).
+EXPECTED = [
+    TITLE,
+    DOC_NUMBER,
+    HEADING,
+    f"对首次通过DCMM二级及以上企业给予财政补贴。{LPAREN}市大数据局负责{RPAREN}",
+    f"2023年底{COMMA}数据产品上架数量不少于200个。",
+    DATE,
+]
+
+
+# ---------------------------------------------------------------------------------------
+# Fixture builders: each writes one file and returns its path
+# ---------------------------------------------------------------------------------------
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def make_txt(tmp: Path, encoding: str = "utf-8", name: str = "policy.txt") -> Path:
+    # Windows line endings on purpose: they must come out as "\n".
+    return _write(tmp / name, "\r\n\r\n".join(POLICY_LINES).encode(encoding))
+
+
+def make_md(tmp: Path) -> Path:
+    bold_measure = MEASURE_1.replace("1.完善数据要素供给体系。", "**1.完善数据要素供给体系。**")
+    table = "| 指标 | 目标值 |\n| --- | --- |\n| 数据产品上架数量 | 200个 |"
+    blocks = [f"# {TITLE}", DOC_NUMBER, ADDRESSEE, INTRO, f"## {HEADING}", bold_measure, MEASURE_2, table, ISSUER, DATE]
+    text = "\n\n".join(blocks)
+    return _write(tmp / "policy.md", text.encode("utf-8"))
+
+
+def make_docx(tmp: Path) -> Path:
+    document = docx.Document()
+    document.sections[0].header.paragraphs[0].text = "页眉内容不属于正文"
+    for line in POLICY_LINES[:6]:
+        document.add_paragraph(line)
+    table = document.add_table(rows=3, cols=2)
+    for row, values in zip(table.rows, TABLE_ROWS):
+        for cell, value in zip(row.cells, values):
+            cell.text = value
+    merged = table.rows[2].cells[0].merge(table.rows[2].cells[1])
+    merged.text = "备注:以上为年度目标"
+    for line in POLICY_LINES[6:]:
+        document.add_paragraph(line)
+    path = tmp / "policy.docx"
+    document.save(str(path))
+    return path
+
+
+PDF_FONT = "STSong-Light"
+PDF_LINE_CELLS = 56  # 28 Chinese characters per line, as on an A4 page in 三号 font
+
+
+def _wrap(line: str, cells: int = PDF_LINE_CELLS) -> list[str]:
+    """Break a paragraph the way a PDF layout does: by width, in the middle of sentences."""
+    out, current, width = [], "", 0
+    for ch in line:
+        w = 1 if ch.isascii() else 2
+        if width + w > cells:
+            out.append(current)
+            current, width = "", 0
+        current += ch
+        width += w
+    return out + [current]
+
+
+def _pdf_bytes(pages: list[list[str]], **canvas_args: object) -> bytes:
+    pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, **canvas_args)
+    for lines in pages:
+        pdf.setFont(PDF_FONT, 12)
+        for index, line in enumerate(lines):
+            pdf.drawString(40, 800 - 20 * index, line)
+        pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def pdf_pages() -> list[list[str]]:
+    """The policy laid out on two pages with a page number; MEASURE_2 runs across the break."""
+    lines = [wrapped for line in POLICY_LINES for wrapped in _wrap(line)]
+    split = lines.index(_wrap(MEASURE_2)[1])
+    return [lines[:split] + ["— 1 —"], lines[split:] + ["— 2 —"]]
+
+
+def make_pdf(tmp: Path) -> Path:
+    return _write(tmp / "policy.pdf", _pdf_bytes(pdf_pages()))
+
+
+def make_html(tmp: Path) -> Path:
+    body = "".join(f"<p>{line}</p>" for line in POLICY_LINES[1:7])
+    rows = "".join("<tr>" + "".join(f"<td>{v}</td>" for v in row) + "</tr>" for row in TABLE_ROWS)
+    page = f"""<!DOCTYPE html><html><head>
+<meta http-equiv="Content-Type" content="text/html; charset=gb2312">
+<title>济南市人民政府 网站标题</title><style>.c {{ color: red }}</style>
+<script>var tracker = "统计脚本不应出现";</script></head>
+<body><header>网站首页 政务公开</header><nav><ul><li>导航首页</li><li>导航政策</li></ul></nav>
+<div class="article"><h1>{TITLE}</h1>
+{body}
+<table><tbody>{rows}</tbody></table>
+<p style="text-align:right">{ISSUER}<br>{DATE}</p></div>
+<script>document.write("正文后的脚本");</script><!-- 注释不应出现 -->
+<footer>版权所有 主办单位</footer></body></html>"""
+    # Declared gb2312 but encoded as GBK, as many government sites do.
+    return _write(tmp / "policy.html", page.encode("gbk"))
+
+
+BUILDERS: dict[str, Callable[[Path], Path]] = {
+    "txt-utf8": make_txt,
+    "txt-utf8-bom": lambda tmp: make_txt(tmp, "utf-8-sig"),
+    "txt-gbk": lambda tmp: make_txt(tmp, "gbk"),
+    "txt-utf16-bom": lambda tmp: make_txt(tmp, "utf-16"),
+    "md": make_md,
+    "docx": make_docx,
+    "pdf": make_pdf,
+    "html": make_html,
+}
+
+
+# ---------------------------------------------------------------------------------------
+# Every format loads the same policy text
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "kind, fmt, encoding",
+    [
+        ("txt-utf8", "txt", "utf-8"),
+        ("txt-utf8-bom", "txt", "utf-8-sig"),
+        ("txt-gbk", "txt", "gb18030"),
+        ("txt-utf16-bom", "txt", "utf-16"),
+        ("md", "md", "utf-8"),
+        ("docx", "docx", ""),
+        ("pdf", "pdf", ""),
+        ("html", "html", "gb18030"),
+    ],
+)
+def test_every_format_yields_the_policy_sentences(tmp_path: Path, kind: str, fmt: str, encoding: str) -> None:
+    path = BUILDERS[kind](tmp_path)
+    loaded = load_file(path)
+    for sentence in EXPECTED:
+        assert sentence in loaded.text, f"{kind}: missing {sentence!r}"
+    assert (loaded.source, loaded.format, loaded.encoding) == (path.name, fmt, encoding)
+    assert "\r" not in loaded.text and "\ufeff" not in loaded.text
+
+
+@pytest.mark.parametrize("kind", list(BUILDERS))
+def test_upload_bytes_load_like_the_file(tmp_path: Path, kind: str) -> None:
+    """Web uploads go through load_bytes; the result must equal loading the saved file."""
+    path = BUILDERS[kind](tmp_path)
+    assert load_bytes(path.read_bytes(), path.name) == load_file(path)
+
+
+def test_supported_extensions_are_the_ones_that_load() -> None:
+    """Folder ingestion picks files by SUPPORTED_EXTENSIONS; each must have a loader."""
+    assert SUPPORTED_EXTENSIONS == {".txt", ".text", ".md", ".markdown", ".docx", ".pdf", ".html", ".htm"}
+
+
+def test_source_is_the_file_name_not_the_path(tmp_path: Path) -> None:
+    path = make_txt(tmp_path, name="政策.TXT")  # upper-case extension is accepted too
+    assert load_file(str(path)).source == "政策.TXT"
+    assert load_bytes(path.read_bytes(), "/uploads/user/政策.TXT").source == "政策.TXT"
+
+
+def test_bundled_corpus_document_loads() -> None:
+    corpus = Path(__file__).resolve().parents[2] / "data" / "corpus" / "shandong-2022-digital-economy-action-plan.txt"
+    loaded = load_file(corpus)
+    assert loaded.text.startswith("关于印发《山东省2022年数字经济“重点突破”行动方案》的通知")
+    assert "(省工业和信息化厅、省大数据局按分工负责)" in loaded.text
+    assert "\n2022年3月22日\n" in loaded.text  # trailing no-break spaces stripped
+
+
+# ---------------------------------------------------------------------------------------
+# Normalisation
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("第一行\r\n第二行\r第三行", "第一行\n第二行\n第三行"),
+        ("零\u200b宽\u200d字符\ufeff与\x00空字符", "零宽字符与空字符"),
+        ("行尾空格  \t\n下一行\u3000", "行尾空格\n下一行"),
+        ("上文\n\u3000\u3000\n下文", "上文\n\n下文"),  # a \u3000-only line becomes empty
+        ("\u3000\u3000首行缩进保留", "\u3000\u3000首行缩进保留"),
+        ("甲\n\n\n\n\n\n乙", "甲\n\n\n乙"),  # five blank lines → two
+        (f"全角标点{COMMA}保留{LPAREN}不转换{RPAREN}", f"全角标点{COMMA}保留{LPAREN}不转换{RPAREN}"),
+        ("\n\n  \n正文\n\n", "正文"),
+    ],
+)
+def test_normalize_text(raw: str, expected: str) -> None:
+    assert normalize_text(raw) == expected
+
+
+def test_markdown_heading_and_bold_markers_are_removed(tmp_path: Path) -> None:
+    text = load_file(make_md(tmp_path)).text
+    assert text.split("\n")[0] == TITLE
+    assert f"\n{HEADING}\n" in text
+    assert "\n1.完善数据要素供给体系。推动企业" in text
+    assert "#" not in text and "**" not in text
+    assert "| 数据产品上架数量 | 200个 |" in text  # table rows stay as written
+
+
+def test_docx_tables_stay_in_body_order(tmp_path: Path) -> None:
+    lines = load_file(make_docx(tmp_path)).text.split("\n")
+    table_at = lines.index("指标 | 目标值")
+    assert lines[table_at + 1] == "数据产品上架数量 | 200个"
+    assert lines[table_at + 2] == "备注:以上为年度目标"  # merged cell written once
+    assert lines.index(MEASURE_1) < table_at < lines.index(MEASURE_2)
+    assert "页眉内容不属于正文" not in "\n".join(lines)
+
+
+def test_pdf_rejoins_lines_broken_inside_sentences(tmp_path: Path) -> None:
+    """Measures wrap over several lines (and MEASURE_2 over a page break with a page number)."""
+    lines = load_file(make_pdf(tmp_path)).text.split("\n")
+    assert lines == POLICY_LINES
+    assert len(_wrap(MEASURE_1)) > 1 and len(_wrap(MEASURE_2)) > 1  # the fixture really wraps
+
+
+def test_html_keeps_visible_blocks_only(tmp_path: Path) -> None:
+    text = load_file(make_html(tmp_path)).text
+    for hidden in ("统计脚本", "正文后的脚本", "注释不应出现", "导航首页", "网站首页", "版权所有", "网站标题", "color"):
+        assert hidden not in text
+    lines = text.split("\n")
+    assert lines[:2] == [TITLE, DOC_NUMBER]
+    assert "指标 | 目标值" in lines and lines[-2:] == [ISSUER, DATE]
+
+
+def test_html_without_declared_charset_is_detected(tmp_path: Path) -> None:
+    page = f"<html><body><p>{MEASURE_1}</p><p>第二段<br>换行后的文字</p></body></html>"
+    path = _write(tmp_path / "page.htm", page.encode("gbk"))
+    loaded = load_file(path)
+    assert loaded.text == f"{MEASURE_1}\n第二段\n换行后的文字"
+    assert loaded.encoding == "gb18030"
+
+
+@pytest.mark.parametrize(
+    "lines, expected",
+    [
+        pytest.param(
+            ["为贯彻落实《规划》要求结合本地实际现就加快推进数字经济发展提出如", "下意见。"],
+            ["为贯彻落实《规划》要求结合本地实际现就加快推进数字经济发展提出如下意见。"],
+            id="wrapped sentence is joined",
+        ),
+        pytest.param(
+            ["为贯彻落实《规划》要求结合本地实际现就加快推进数字经济发展提出意见。", "下一段开始"],
+            ["为贯彻落实《规划》要求结合本地实际现就加快推进数字经济发展提出意见。", "下一段开始"],
+            id="sentence end is kept",
+        ),
+        pytest.param(
+            ["为贯彻落实《规划》要求结合本地实际现就加快推进数字经济发展提出意见", "一、总体要求"],
+            ["为贯彻落实《规划》要求结合本地实际现就加快推进数字经济发展提出意见", "一、总体要求"],
+            id="heading 一、 is not joined",
+        ),
+        pytest.param(
+            ["为贯彻落实《规划》要求结合本地实际现就加快推进数字经济发展提出意见", f"{LPAREN}一{RPAREN}目标"],
+            ["为贯彻落实《规划》要求结合本地实际现就加快推进数字经济发展提出意见", f"{LPAREN}一{RPAREN}目标"],
+            id="heading (一) is not joined",
+        ),
+        pytest.param(
+            ["为贯彻落实《规划》要求结合本地实际现就加快推进数字经济发展提出意见", "第三条 适用范围"],
+            ["为贯彻落实《规划》要求结合本地实际现就加快推进数字经济发展提出意见", "第三条 适用范围"],
+            id="heading 第X条 is not joined",
+        ),
+        pytest.param(
+            ["为贯彻落实《规划》要求结合本地实际现就加快推进数字经济发展提出意见", "2.打造软件名城"],
+            ["为贯彻落实《规划》要求结合本地实际现就加快推进数字经济发展提出意见", "2.打造软件名城"],
+            id="heading 2. is not joined",
+        ),
+        pytest.param(
+            ["关于印发《方案》的通知", "为贯彻落实《规划》要求结合本地实际现就加快推进数字经济发展提出", "意见。"],
+            ["关于印发《方案》的通知", "为贯彻落实《规划》要求结合本地实际现就加快推进数字经济发展提出意见。"],
+            id="short title line stays alone",
+        ),
+        pytest.param(
+            ["为贯彻落实《规划》要求结合本地实际现就加快推进数字经济发展提出", "", "意见"],
+            ["为贯彻落实《规划》要求结合本地实际现就加快推进数字经济发展提出", "", "意见"],
+            id="blank line is a paragraph break",
+        ),
+    ],
+)
+def test_join_broken_lines(lines: list[str], expected: list[str]) -> None:
+    assert join_broken_lines(lines) == expected
+
+
+# ---------------------------------------------------------------------------------------
+# Bad input: the right error class and a Chinese message
+# ---------------------------------------------------------------------------------------
+
+PNG_BYTES = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+def _zip_bytes(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _random_bytes(size: int = 4096) -> bytes:
+    return random.Random(20220322).randbytes(size)
+
+
+def _docx_bomb() -> bytes:
+    """A tiny .docx whose word/document.xml inflates to 201 MB of zeros."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("word/document.xml", "w", force_zip64=True) as member:
+            for _ in range(201):
+                member.write(bytes(1024 * 1024))
+    return buffer.getvalue()
+
+
+def _image_only_pdf() -> bytes:
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer)
+    pdf.rect(100, 400, 300, 200, fill=1)  # a "scanned" page: graphics, no text
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+BAD_INPUTS = [
+    ("empty.txt", lambda: b"", EmptyDocumentError, "文件内容为空"),
+    ("blank.txt", lambda: " \r\n\t\n\u3000\u3000\n".encode("utf-8"), EmptyDocumentError, "文件内容为空"),
+    ("blank.md", lambda: "\n\n#  \n".encode("utf-8"), EmptyDocumentError, "文件内容为空"),
+    ("empty.pdf", lambda: b"", EmptyDocumentError, "文件内容为空"),
+    ("empty.html", lambda: b"<html><body><script>x()</script></body></html>", EmptyDocumentError, "文件内容为空"),
+    ("picture.txt", lambda: PNG_BYTES, CorruptFileError, "文件不是有效的文本文件"),
+    ("archive.txt", lambda: _zip_bytes({"a.txt": "内容".encode() * 50}), CorruptFileError, "文件不是有效的文本文件"),
+    ("noise.txt", _random_bytes, CorruptFileError, "文件不是有效的文本文件"),
+    ("noise.pdf", _random_bytes, CorruptFileError, "PDF文件已损坏"),
+    ("header-only.pdf", lambda: b"%PDF-1.7\n" + _random_bytes(), CorruptFileError, "PDF文件已损坏"),
+    ("scanned.pdf", _image_only_pdf, EmptyDocumentError, "PDF没有文字层(可能是扫描件),请先进行文字识别(OCR)后再上传"),
+    ("noise.docx", _random_bytes, CorruptFileError, "不是有效的Word(.docx)文档"),
+    ("no-body.docx", lambda: _zip_bytes({"[Content_Types].xml": b"<Types/>"}), CorruptFileError, "缺少正文部分"),
+    ("bomb.docx", _docx_bomb, CorruptFileError, "解压后过大(超过200MB)"),
+    ("broken.docx", lambda: _zip_bytes({"word/document.xml": b"<w:document"}), CorruptFileError, "Word文档已损坏"),
+    ("table.xlsx", lambda: b"PK", UnsupportedFormatError, "不支持的文件格式“.xlsx”"),
+    ("old.doc", lambda: b"\xd0\xcf\x11\xe0", UnsupportedFormatError, "另存为.docx"),
+    ("README", lambda: "政策".encode(), UnsupportedFormatError, "目前支持:纯文本(.txt)、Markdown(.md)、Word(.docx)"),
+]
+
+
+@pytest.mark.parametrize("via", ["file", "upload"])
+@pytest.mark.parametrize("name, make, error, message", BAD_INPUTS, ids=[row[0] for row in BAD_INPUTS])
+def test_bad_input_is_refused_with_a_chinese_message(
+    tmp_path: Path, via: str, name: str, make: Callable[[], bytes], error: type[IngestError], message: str
+) -> None:
+    data = make()
+    with pytest.raises(error) as caught:
+        if via == "file":
+            load_file(_write(tmp_path / name, data))
+        else:
+            load_bytes(data, name)
+    assert type(caught.value) is error
+    assert message in caught.value.user_message
+    assert caught.value.source == name
+    assert str(caught.value) == f"{name}: {caught.value.user_message}"
+
+
+@pytest.mark.parametrize("via", ["file", "upload"])
+def test_file_over_the_size_limit_is_refused(tmp_path: Path, via: str) -> None:
+    data = ("政策文本。" * 80_000).encode("utf-8")  # 1.2 MB
+    with pytest.raises(IngestError, match=r"文件过大\(超过1MB\)"):
+        if via == "file":
+            load_file(_write(tmp_path / "big.txt", data), max_bytes=1024 * 1024)
+        else:
+            load_bytes(data, "big.txt", max_bytes=1024 * 1024)
+
+
+def test_default_size_limit_is_50_mb(tmp_path: Path) -> None:
+    path = tmp_path / "huge.txt"
+    with path.open("wb") as handle:
+        handle.truncate(50 * 1024 * 1024 + 1)  # sparse: refused from its size, never read
+    with pytest.raises(IngestError, match=r"超过50MB"):
+        load_file(path)
+
+
+def test_missing_file_is_reported(tmp_path: Path) -> None:
+    with pytest.raises(IngestError, match="文件不存在或无法读取"):
+        load_file(tmp_path / "不存在.txt")
+
+
+def test_pdf_with_too_many_pages_is_refused(tmp_path: Path) -> None:
+    path = _write(tmp_path / "long.pdf", _pdf_bytes([["第一页"]] + [[] for _ in range(2000)]))
+    with pytest.raises(IngestError, match=r"PDF页数过多\(超过2000页\)"):
+        load_file(path)
+
+
+def test_password_protected_pdf_is_refused(tmp_path: Path) -> None:
+    path = _write(tmp_path / "locked.pdf", _pdf_bytes([[TITLE]], encrypt="secret"))
+    with pytest.raises(IngestError, match="PDF文件已加密"):
+        load_file(path)
+
+
+def test_pdf_with_only_an_owner_password_still_loads(tmp_path: Path) -> None:
+    """"No copying" PDFs open without a password; their text must still be read."""
+    encryption = StandardEncryption("", ownerPassword="owner", canCopy=0)
+    path = _write(tmp_path / "no-copy.pdf", _pdf_bytes([[TITLE]], encrypt=encryption))
+    assert load_file(path).text == TITLE
+
+
+def test_stray_nul_bytes_in_real_text_are_removed(tmp_path: Path) -> None:
+    """A few NULs (padding left by some export tools) do not make a text file binary."""
+    text = "\n".join(POLICY_LINES)
+    path = _write(tmp_path / "nul.txt", (text + "\x00\x00").encode("utf-8"))
+    assert load_file(path).text == text
