@@ -26,7 +26,10 @@ from vectorstore.index import open_location
 _PUNCT_ONLY_RE = re.compile(r"^[\W_]+$")
 _INJECTION_RE = re.compile(r"忽略|无视|ignore|system prompt|系统提示|扮演|jailbreak", re.I)
 _UNITS = (ClauseKind.ARTICLE, ClauseKind.ITEM)
-MIN_RELEVANCE = 0.80  # dense cosine below which, with no keyword overlap, nothing is relevant
+MIN_OVERLAP = 0.5  # share of the question's content words a clause must contain to be relevant
+_QUESTION_WORDS_RE = re.compile(
+    r"哪些|哪个|哪家|哪几|什么|多少|怎么|怎样|如何|是否|能否|能不能|可不可以|可以|谁|吗|呢|请问|一下|主要|内容|部门|单位|"
+    r"负责|牵头|目标|要求|规定|措施|文件|方案|这块|这个|那个|具体|情况|有关|相关|关于|我们|我司|公司|企业|告诉我|介绍")
 
 
 class Assistant:
@@ -61,6 +64,9 @@ class Assistant:
     # ---- steps ------------------------------------------------------------------------
 
     def _guard_input(self, q: Query) -> Draft | None:
+        if _INJECTION_RE.search(q.text) and not self._relevant(q, self.kb.search(q.text, k=3)):
+            return Draft("我只依据已导入的政策文件回答与政策内容有关的问题,无法执行其他指令。请直接提出政策问题,"
+                         "例如“DCMM贯标由哪些部门负责?”", (), refused=True)
         if not q.text:
             return Draft("请输入您的问题,例如:“DCMM贯标由哪些部门负责?”", (), refused=True)
         if _PUNCT_ONLY_RE.match(q.text):
@@ -130,17 +136,19 @@ class Assistant:
         return hits[0].clause if hits else None
 
     def _relevant(self, q: Query, hits: Sequence[Hit]) -> bool:
+        """Do the top clauses share the question's content words? (Dense similarity alone is
+        not enough: e5 scores 0.82–0.89 for relevant and unrelated questions alike.)"""
         if not hits:
             return False
-        top = max(h.dense for h in hits)
-        overlap = self._overlap(q.text, hits[0].clause.text)
-        return top >= MIN_RELEVANCE or overlap >= 0.5
+        return max(self._overlap(q.text, h.clause.text) for h in hits[:3]) >= MIN_OVERLAP
 
     def _overlap(self, question: str, text: str) -> float:
-        tokens = [t for t in self.kb.tokenizer(question) if len(t) > 1]
+        """Share of the question's content characters (question words excluded) found in ``text``."""
+        tokens = [t for t in self.kb.tokenizer(_strip_question_words(question)) if len(t) > 1 or t.isdigit()]
         if not tokens:
-            return 0.0
-        return sum(len(t) for t in tokens if t in text) / sum(len(t) for t in tokens)
+            return 1.0  # nothing but question words: let the intent handler decide
+        lowered = text.lower()
+        return sum(len(t) for t in tokens if t in lowered) / sum(len(t) for t in tokens)
 
     def _scorer(self, q: Query):
         tokens = [t for t in self.kb.tokenizer(q.text) if len(t) > 1 or t.isdigit()]
@@ -163,8 +171,14 @@ class Assistant:
     def _target(self, q, hits, docs, context) -> Draft:
         explicit = context or self._referenced(q, docs) or self._titled(q, docs)
         clauses = [explicit] if explicit else _dedupe([h.clause for h in hits])
+        specific = refusal.missing_specific(q, clauses[0] if clauses else None)
+        if specific:
+            return Draft(refusal.refusal_text(specific, clauses[0] if clauses else None),
+                         _near_quote(clauses[0] if clauses else None), refused=True)
         score = self._scorer(q)
         best = _best_target(clauses, score)
+        if best is None and explicit is not None and explicit.facts.targets:
+            return _all_targets(explicit)
         if best is None:
             clause = explicit or (hits[0].clause if hits else None)
             specific = refusal.missing_specific(q, clause)
@@ -262,6 +276,10 @@ _HANDLERS = {
 }
 
 
+def _strip_question_words(text: str) -> str:
+    return _QUESTION_WORDS_RE.sub(" ", text)
+
+
 def _title_key(title: str) -> str:
     return re.sub(r"[“”\"《》]", "", title)[:12]
 
@@ -295,6 +313,13 @@ def _children_lead(parent: Clause, children: Sequence[Clause]) -> Draft:
                  tuple(Quote(c, c.facts.department_text.split("\n")[0]) for c in children[:6]))
 
 
+def _all_targets(clause: Clause) -> Draft:
+    """A follow-up such as "那它的目标呢?": the clause's targets, as written."""
+    sentences = list(dict.fromkeys(t.sentence for t in clause.facts.targets))[:3]
+    body = ";".join(s.rstrip("。;;") for s in sentences)
+    return Draft(f"{clause_ref(clause)}的量化目标:{body}。", tuple(Quote(clause, s) for s in sentences))
+
+
 def _best_target(clauses: Sequence[Clause], score) -> tuple[Clause, Target] | None:
     best, best_score = None, 0.0
     for rank, clause in enumerate(clauses):
@@ -325,6 +350,6 @@ _NUM_RE = re.compile(r"\d+(?:\.\d+)?")
 
 def _numbers_grounded(text: str, citations: Sequence[Citation]) -> bool:
     """Every number in the answer appears in a quote, a unit label or a clause reference."""
-    pool = " ".join(c.quote + " " + c.unit + " " + " ".join(c.path) for c in citations)
+    pool = " ".join(f"{c.quote} {c.unit} {c.title} {' '.join(c.path)}" for c in citations)
     counted = re.sub(r"共\d+|参与\d+项|\d+项[::]", "", text)  # counts we computed, not quoted
     return all(n in pool for n in _NUM_RE.findall(counted))

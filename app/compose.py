@@ -154,6 +154,8 @@ def department_list_answer(doc: Document, name: str, clauses: Sequence[Clause]) 
     hits = [c for c in clauses if any(matches(name, d.name) for d in c.facts.departments)]
     if not hits:
         return Draft(f"《{doc.title}》中没有写明由{name}负责的条款。", (), refused=True)
+    # Show the document's own spelling (工信厅 → 省工业和信息化厅).
+    name = next(d.name for d in hits[0].facts.departments if matches(name, d.name))
     shown = "、".join(clause_ref(c) for c in hits)
     text = f"{name}参与{len(hits)}项:{shown}。"
     return Draft(text, tuple(Quote(c, c.facts.department_text.split("\n")[0]) for c in hits))

@@ -17,7 +17,7 @@ from ingest.types import ClauseFacts, Department, Incentive, Target
 
 _PAREN_RE = re.compile(r"[（(]([^（()）\n]{2,160}?(?:负责|牵头|落实|配合))[)）][。.]?\s*$")
 _LABELLED_RE = re.compile(
-    r"(责任单位|责任部门|牵头单位|牵头部门|配合单位|配合部门|参与单位|协办单位)\s*[:：]\s*([^\n。]+)")
+    r"(责任单位|责任部门|牵头单位|牵头部门|配合单位|配合部门|参与单位|协办单位)\s*[:：]\s*([^\n。;；]+)")
 _LABEL_ROLE = {"牵头单位": "lead", "牵头部门": "lead", "配合单位": "partner", "配合部门": "partner",
                "参与单位": "partner", "协办单位": "partner"}
 _SPLIT_RE = re.compile(r"[、,，;；/]|及(?=[\u4e00-\u9fff])|和(?=[省市区县])|与(?=[省市区县])")

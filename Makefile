@@ -1,0 +1,51 @@
+# PolicyQA — the two commands a new machine needs: `make run` and `make test`.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export GRADIO_ANALYTICS_ENABLED := False
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: setup run ingest web serve test test-fast eval bench load clean
+
+setup: $(STAMP)
+
+# torch first, pinned to the local CPU wheel: letting sentence-transformers pull torch
+# would download a multi-GB CUDA build.
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e ".[test]"
+	touch $(STAMP)
+
+ingest: setup
+	$(BIN)/policyqa ingest
+
+run: ingest
+	$(BIN)/policyqa web --host 127.0.0.1 --port 7860
+
+serve: ingest
+	$(BIN)/policyqa serve
+
+test: setup
+	$(BIN)/python -m pytest -q
+	$(BIN)/policyqa eval --systems policyqa --report reports/eval-ci --check
+
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "not browser and not server"
+
+eval: setup
+	$(BIN)/policyqa eval --report reports/eval
+
+bench: setup
+	$(BIN)/python -m bench.run --report reports/bench
+
+load: setup
+	$(BIN)/python -m bench.load --report reports/load
+
+clean:
+	rm -rf var reports test-output

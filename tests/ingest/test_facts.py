@@ -1,0 +1,104 @@
+"""Facts per clause: departments in every common form, targets verbatim, incentives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest.document import parse_document
+from ingest.facts import extract_departments, extract_incentives, extract_targets
+from ingest.loaders import load_file
+from ingest.types import ClauseKind
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED = ROOT / "data" / "corpus" / "shandong-2022-digital-economy-action-plan.txt"
+
+# Read off the document's parentheses, measure by measure.
+SEED_DEPARTMENTS = {
+    1: ["省工业和信息化厅"], 2: ["省工业和信息化厅"], 3: ["省工业和信息化厅", "省通信管理局"],
+    4: ["省通信管理局", "省工业和信息化厅"], 5: ["省工业和信息化厅"],
+    6: ["省农业农村厅", "省工业和信息化厅", "有关市"], 7: ["省发展改革委", "省商务厅"],
+    8: ["省工业和信息化厅", "省大数据局"], 9: ["省大数据局", "省工业和信息化厅", "省科技厅"],
+    10: ["省工业和信息化厅"], 11: ["省通信管理局", "省工业和信息化厅"], 12: ["省大数据局", "省工业和信息化厅"],
+    13: ["省工业和信息化厅", "省通信管理局"], 14: ["省科技厅", "省工业和信息化厅"],
+    15: ["省科技厅", "省发展改革委", "省工业和信息化厅"], 16: ["省工业和信息化厅"],
+    17: ["省委网信办", "省工业和信息化厅"], 18: ["省委网信办", "省工业和信息化厅"],
+    19: ["省委网信办", "省工业和信息化厅", "省科技厅"], 20: ["省工业和信息化厅", "省大数据局"],
+    21: ["省工业和信息化厅", "省科技厅"], 22: ["省工业和信息化厅", "省发展改革委", "省委网信办", "省大数据局"],
+}
+SEED_TARGET_VALUES = {
+    1: ["5500亿元"], 2: ["5家以上", "50家以上", "100个以上", "8500亿元", "1600亿元"],
+    3: ["25个左右", "10个以上", "50个", "10家左右", "1000亿元"], 4: ["20%", "7%"],
+    5: ["30个以上", "200个以上", "100家", "100个以上", "20个以上", "20家", "117左右"],
+    6: ["100个", "16个", "3个"], 8: ["100家以上", "200个"], 11: ["6万个", "15个以上", "2个以上", "5600公里"],
+    12: ["2个", "5个", "20个", "60个", "25万个"], 13: ["1.5亿个", "4个", "30亿个", "100项以上", "80%"],
+    14: ["20项以上"], 15: ["30个"], 16: ["100家以上"], 19: ["100亿元"], 21: ["11%", "7%"],
+}
+
+
+@pytest.fixture(scope="module")
+def measures() -> dict[int, object]:
+    doc = parse_document(load_file(SEED))
+    return {c.number: c for c in doc.clauses if c.kind == ClauseKind.ARTICLE}
+
+
+def test_every_measure_has_its_departments_as_written(measures) -> None:
+    for n, expected in SEED_DEPARTMENTS.items():
+        assert [d.name for d in measures[n].facts.departments] == expected, n
+
+
+def test_every_target_value_is_found_verbatim(measures) -> None:
+    for n, values in SEED_TARGET_VALUES.items():
+        found = [t.value for t in measures[n].facts.targets]
+        assert found == values, n
+        for t in measures[n].facts.targets:
+            assert t.sentence in measures[n].text and t.value in t.sentence
+
+
+def test_target_indicator_and_deadline(measures) -> None:
+    software = next(t for t in measures[2].facts.targets if t.value == "8500亿元")
+    assert software.indicator == "软件业务收入" and software.deadline == "2022年底"
+    base = next(t for t in measures[11].facts.targets if t.value == "6万个")
+    assert "5G基站" in base.indicator
+
+
+def test_dcmm_incentive(measures) -> None:
+    inc = measures[8].facts.incentives
+    assert any(i.condition == "首次通过DCMM二级及以上企业" and i.benefit == "财政补贴" and i.amount == "" for i in inc)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("加快建设。(省工业和信息化厅、省大数据局按分工负责)", [("省工业和信息化厅", "responsible"), ("省大数据局", "responsible")]),
+    ("加快建设。(省农业农村厅、省工业和信息化厅及有关市按分工负责)",
+     [("省农业农村厅", "responsible"), ("省工业和信息化厅", "responsible"), ("有关市", "responsible")]),
+    ("加快建设。\n责任单位:省工业和信息化厅(牵头),省财政厅、省科技厅",
+     [("省工业和信息化厅", "lead"), ("省财政厅", "partner"), ("省科技厅", "partner")]),
+    ("加快建设。\n牵头单位:市工业和信息化局;配合单位:市财政局、市大数据局",
+     [("市工业和信息化局", "lead"), ("市财政局", "partner"), ("市大数据局", "partner")]),
+    ("市大数据局负责全市公共数据的统筹管理;市网信办负责网络安全监督。",
+     [("市大数据局", "responsible"), ("市网信办", "responsible")]),
+])
+def test_department_forms(text: str, expected: list[tuple[str, str]]) -> None:
+    depts, phrase = extract_departments(text)
+    assert [(d.name, d.role) for d in depts] == expected
+    assert phrase and all(line in text for line in phrase.split("\n"))
+
+
+def test_running_text_keeps_each_duty_sentence() -> None:
+    depts, _ = extract_departments("市大数据局负责全市公共数据的统筹管理;市网信办负责网络安全监督。")
+    assert depts[0].duty.startswith("市大数据局负责全市公共数据的统筹管理")
+    assert depts[1].duty.startswith("市网信办负责网络安全监督")
+
+
+def test_amount_and_cap_are_kept_as_written() -> None:
+    (inc,) = extract_incentives("按设备投资额的10%给予补助,单个项目最高不超过1000万元。")
+    assert inc.amount == "10%" and inc.cap == "单个项目最高不超过1000万元"
+    (award,) = extract_incentives("对新认定的国家级智能制造示范工厂,给予一次性奖励500万元。")
+    assert award.condition == "新认定的国家级智能制造示范工厂" and award.amount == "500万元"
+
+
+@pytest.mark.parametrize("text", ["依照本办法第12条规定办理。", "应当在3个工作日内答复。", "2022年3月22日"])
+def test_references_and_dates_are_not_targets(text: str) -> None:
+    assert [t.value for t in extract_targets(text) if "条" in t.sentence and t.value.startswith("12")] == []
+    assert all(t.value not in ("2022年", "12") for t in extract_targets(text))
