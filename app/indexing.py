@@ -13,7 +13,7 @@ from pathlib import Path
 
 from app.config import Settings
 from ingest.chunking import chunk_document
-from ingest.document import parse_document
+from ingest.document import PARSER_VERSION, parse_document
 from ingest.errors import IngestError
 from ingest.loaders import SUPPORTED_EXTENSIONS, load_file
 from ingest.types import Chunk, Document
@@ -29,6 +29,7 @@ class IngestReport:
     added: list[str] = field(default_factory=list)  # new documents (source names)
     replaced: list[str] = field(default_factory=list)  # same file name, changed content
     unchanged: list[str] = field(default_factory=list)
+    reparsed: list[str] = field(default_factory=list)  # same file, parsed again by a newer parser
     failed: list[tuple[str, str]] = field(default_factory=list)  # (source, Chinese reason)
     clauses: int = 0
     chunks_added: int = 0
@@ -76,9 +77,11 @@ def ingest_paths(paths: Sequence[Path], settings: Settings, *, rebuild: bool = F
     report = IngestReport()
     files, report.failed = collect_files(paths)
     docs = parse_files(files, report, progress)
+    location = open_location(settings.index_dir, settings.chroma_url)
+    if not rebuild:
+        docs = _changed_only(location, docs, report)
     if not docs and not rebuild:
         return report
-    location = open_location(settings.index_dir, settings.chroma_url)
     with location.write(fresh=rebuild) as snap:
         for doc in docs:
             _write_document(snap, doc, settings, report, progress)
@@ -86,12 +89,27 @@ def ingest_paths(paths: Sequence[Path], settings: Settings, *, rebuild: bool = F
     return report
 
 
+def _changed_only(location, docs: list[Document], report: IngestReport) -> list[Document]:
+    """Skip files the index already holds, parsed by this parser: no new version for a no-op."""
+    current = location.open_current()
+    if current is None:
+        return docs
+    known = current.docs().versions()
+    changed = []
+    for doc in docs:
+        if known.get(doc.source) == (doc.id, PARSER_VERSION):
+            report.unchanged.append(doc.source)
+        else:
+            changed.append(doc)
+    return changed
+
+
 def _write_document(snap: Snapshot, doc: Document, settings: Settings, report: IngestReport,
                     progress: Progress | None) -> None:
     docs = snap.docs()
     store = snap.chunks(get_embeddings(settings.embedding))
-    previous = docs.sources().get(doc.source)
-    if previous == doc.id:
+    previous, parsed_by = docs.versions().get(doc.source, (None, ""))
+    if previous == doc.id and parsed_by == PARSER_VERSION:
         report.unchanged.append(doc.source)
         return
     chunks = chunk_document(doc, settings.chunk_chars)
@@ -111,10 +129,10 @@ def _write_document(snap: Snapshot, doc: Document, settings: Settings, report: I
     store.add(fresh, [c.embed_text(doc.title) for c in fresh], progress=tick)
     if previous:
         docs.delete(previous)
-        report.replaced.append(doc.source)
+        (report.replaced if previous != doc.id else report.reparsed).append(doc.source)
     else:
         report.added.append(doc.source)
-    docs.put(doc)
+    docs.put(doc, PARSER_VERSION)
     report.clauses += len(doc.clauses)
     report.chunks_added += len(fresh)
     report.chunks_reused += len(chunks) - len(fresh)

@@ -95,13 +95,40 @@ def _span(articles: list[Clause]) -> str:
     return f"{clause_ref(articles[0]).split('「')[0]}至{clause_ref(articles[-1]).split('「')[0]}"
 
 
+def _addressees(doc, m, q):
+    """主送机关: the notice line that ends with a colon."""
+    notice = next((c for c in doc.clauses if c.kind == ClauseKind.NOTICE), None)
+    if notice is None:
+        return None
+    line = next((ln.strip() for ln in notice.text.split("\n") if ln.strip().endswith((":", "："))), "")
+    return Draft(f"该通知的主送单位为:{line.rstrip(':：')}。", (Quote(notice, line),)) if line else None
+
+
+def _basis(doc, m, q):
+    """上位依据: the first sentence naming other documents in 《》."""
+    for c in doc.clauses:
+        if c.kind in (ClauseKind.PREAMBLE, ClauseKind.NOTICE):
+            found = re.search(r"[^。\n]*(?:贯彻|落实|依据|根据|按照)[^。\n]*《[^。\n]*》[^。\n]*", c.text)
+            if found:
+                sentence = found.group(0).strip()
+                return Draft(f"{sentence}。" if not sentence.endswith("。") else sentence, (Quote(c, sentence),))
+    return None
+
+
+def _first_issuer(doc, m, q):
+    return Draft(f"牵头发文的是{m.issuers[0]}(落款首位)。", _issuers(doc, m, q).quotes) if m.issuers else None
+
+
 _HANDLERS = (
+    (("发给谁", "主送", "下发给", "发送给"), _addressees),
+    (("依据", "上位", "根据哪些", "贯彻"), _basis),
+    (("牵头发文", "主办单位", "牵头印发"), _first_issuer),
     (("文号", "发文字号", "字号"), _number),
     (("施行", "生效", "实施日期", "起实施"), _effective),
-    (("几个部分", "多少个部分", "几部分", "多少条", "几条", "多少项措施", "几项措施", "多少措施", "几个方面", "几章", "多少章"), _counts),
+    (("几大", "几个部分", "多少个部分", "几部分", "多少条", "几条", "多少项措施", "几项措施", "多少措施", "几个方面", "几章", "多少章"), _counts),
     (("发文单位", "发文机关", "印发单位", "联合印发", "哪些部门联合", "哪些单位联合", "谁印发", "谁发布", "谁制定", "哪些部门制定",
       "哪个部门印发", "哪个部门发布", "联合制定"), _issuers),
     (("发布时间", "发布日期", "印发时间", "印发日期", "成文日期", "什么时候印发", "什么时候发布", "哪天", "何时发布", "何时印发",
       "日期", "时间"), _dates),
-    (("标题", "文件名", "叫什么", "名称"), _title),
+    (("标题", "文件名", "叫什么", "名称", "全称"), _title),
 )

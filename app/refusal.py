@@ -15,14 +15,23 @@ from ingest.types import Clause, Document
 # (what the user asks for, words that ask for it, a regex the clause must match to answer it)
 _SPECIFICS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
     ("具体金额或补贴标准", ("多少钱", "金额", "多少万", "补贴标准", "补助标准", "奖励标准", "具体数额", "补多少", "给多少",
-                    "补贴多少", "奖励多少", "补助多少", "额度", "上限", "最高多少", "how much"),
+                    "补贴多少", "奖励多少", "补助多少", "额度", "上限", "最高多少", "面额", "比例", "how much", "拿多少"),
      re.compile(r"\d+(?:\.\d+)?\s*(?:万元|亿元|元)|\d+(?:\.\d+)?\s*[%％]")),
     ("联系方式", ("电话", "联系方式", "邮箱", "地址", "联系人", "热线", "网址", "网站"),
      re.compile(r"电话|\d{3,4}-\d{7,8}|@|地址[:：]|网址|http")),
     ("申报流程、材料或时间", ("申报流程", "申请流程", "怎么申请", "如何申请", "怎么申报", "如何申报", "申报材料", "申请材料",
                        "申报时间", "申请时间", "截止时间", "截止日期", "什么时候申报", "何时申报", "申报入口", "去哪申请",
-                       "在哪申请", "提交什么", "报名"),
-     re.compile(r"申报|申请|受理|提交")),
+                       "在哪申请", "提交什么", "报名", "领取", "怎么领", "材料", "流程", "手续", "怎么走"),
+     re.compile(r"申报|申请|受理|提交|领取")),
+    ("能否叠加享受", ("叠加", "同时享受", "重复享受", "兼得"), re.compile(r"叠加|同时享受|重复享受|不得重复|兼得")),
+    ("具体人员", ("召集人", "局长", "厅长", "主任是谁", "负责人是谁", "领导是谁", "谁是负责人"),
+     re.compile(r"召集人|局长|厅长|主任|负责人")),
+    ("认定标准或资格条件", ("认定标准", "认定条件", "评选标准", "评定标准", "准入条件", "资格条件", "具备什么资格", "需要具备",
+                     "什么资格", "门槛"),
+     re.compile(r"认定标准|认定条件|评定标准|评选标准|应当具备|须具备|资格条件|门槛|具备下列")),
+    ("举办时间和地点", ("什么时候举办", "在哪里举办", "在哪举办", "举办时间", "举办地点", "什么时候、在哪里"),
+     re.compile(r"\d{1,2}月|\d{4}年\d|在\S{2,6}举办")),
+    ("处罚规定", ("处罚", "罚款", "法律责任", "追究", "违反"), re.compile(r"处罚|罚款|追究|法律责任")),
     ("预算或资金总额", ("预算", "资金总额", "总投资", "投入多少", "安排资金", "专项资金规模"),
      re.compile(r"预算|资金\S{0,6}\d|\d+(?:\.\d+)?\s*(?:万元|亿元)")),
 )
@@ -51,10 +60,23 @@ def missing_place(q: Query, docs: Sequence[Document]) -> str | None:
 
 def missing_specific(q: Query, clause: Clause | None) -> str | None:
     """What the question asks for (an amount, a phone number, a procedure) that the clause lacks."""
+    return missing_in(q, clause.text if clause is not None else "")
+
+
+def missing_in(q: Query, text: str) -> str | None:
+    """What the question asks for that ``text`` (the quotes an answer would show) does not hold."""
     for what, words, present in _SPECIFICS:
-        if any(w in q.text.lower() for w in words):
-            if clause is None or not present.search(clause.text):
-                return what
+        if any(w in q.text.lower() for w in words) and not present.search(text):
+            return what
+    return None
+
+
+def unmatched_place(q: Query, doc_title: str, text: str) -> str | None:
+    """A place the question names that neither the document title nor ``text`` mentions
+    (济南市的目标 from a provincial target)."""
+    for place in _PLACES:
+        if place in q.text and place not in doc_title and place not in text:
+            return place
     return None
 
 

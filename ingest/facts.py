@@ -117,6 +117,7 @@ def extract_targets(text: str) -> tuple[Target, ...]:
             out += _table_row_targets(sentence)
             continue
         deadline = _deadline(sentence)
+        out += _chinese_count_targets(sentence, deadline)
         verb = ""
         for seg in _SEGMENT_RE.finditer(sentence):
             seg_text = seg.group(0)
@@ -126,6 +127,20 @@ def extract_targets(text: str) -> tuple[Target, ...]:
                     continue
                 out.append(Target(sentence, _indicator(seg_text, vm, verb), vm.group(0).strip(), deadline, verb))
     return tuple(out)
+
+
+_CN_COUNT_RE = re.compile(r"“?[百千万]”?余(?:家|个|项)")
+
+
+def _chinese_count_targets(sentence: str, deadline: str) -> list[Target]:
+    """"培育“百”余家省级数字经济园区": counts written in Chinese numerals."""
+    out = []
+    for seg in _SEGMENT_RE.finditer(sentence):
+        m = _CN_COUNT_RE.search(seg.group(0))
+        if m:
+            after = seg.group(0)[m.end():].strip()
+            out.append(Target(sentence, after or seg.group(0), m.group(0), deadline, ""))
+    return out
 
 
 def _deadline(sentence: str) -> str:

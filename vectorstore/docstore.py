@@ -45,9 +45,9 @@ class DocCollection:
     def __init__(self, client: Any, name: str) -> None:
         self._col = client.get_or_create_collection(name=name, embedding_function=NoEmbedding())
 
-    def put(self, doc: Document) -> None:
+    def put(self, doc: Document, parser_version: str = "") -> None:
         self._col.upsert(ids=[doc.id], documents=[document_to_json(doc)], embeddings=[[1.0]],
-                         metadatas=[{"source": doc.source, "title": doc.title}])
+                         metadatas=[{"source": doc.source, "title": doc.title, "parser": parser_version}])
 
     def delete(self, doc_id: str) -> None:
         self._col.delete(ids=[doc_id])
@@ -58,8 +58,12 @@ class DocCollection:
 
     def sources(self) -> dict[str, str]:
         """source file name → document id."""
+        return {src: doc_id for src, (doc_id, _) in self.versions().items()}
+
+    def versions(self) -> dict[str, tuple[str, str]]:
+        """source file name → (document id, parser version that produced it)."""
         got = self._col.get(include=["metadatas"])
-        return {m["source"]: i for i, m in zip(got["ids"], got["metadatas"])}
+        return {m["source"]: (i, m.get("parser", "")) for i, m in zip(got["ids"], got["metadatas"])}
 
 
 def document_to_json(doc: Document) -> str:

@@ -62,6 +62,7 @@ class KnowledgeBase:
         self._store: ChromaStore | None = snapshot.chunks(embeddings) if snapshot else None
         self.clauses: dict[str, Clause] = {c.id: c for d in self.documents for c in d.clauses}
         self._docs_by_id = {d.id: d for d in self.documents}
+        self._lower_texts: list[str] | None = None
         chunks = self._store.all() if self._store else []
         self._chunks: dict[str, VectorHit] = {h.id: h for h in chunks}
         self.tokenizer = JiebaTokenizer(self._vocabulary())
@@ -73,6 +74,24 @@ class KnowledgeBase:
             for d in c.facts.departments:
                 words.update((d.name, canonical(d.name)))
         return sorted(words)
+
+    def has_term(self, term: str) -> bool:
+        """Does any document contain ``term`` (case-insensitive)?"""
+        if self._lower_texts is None:
+            self._lower_texts = [d.text.lower() for d in self.documents]
+        return any(term.lower() in t for t in self._lower_texts)
+
+    def departments_in(self, text: str) -> list[str]:
+        """Department names (as documents write them, or their aliases) in ``text``, longest first."""
+        from ingest.departments import ALIASES
+
+        names = {d.name for c in self.clauses.values() for d in c.facts.departments} | set(ALIASES)
+        found = sorted((n for n in names if len(n) >= 2 and n in text), key=len, reverse=True)
+        out: list[str] = []
+        for n in found:
+            if not any(n in longer for longer in out):
+                out.append(n)
+        return out
 
     @property
     def empty(self) -> bool:

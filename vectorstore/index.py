@@ -39,12 +39,13 @@ class Snapshot:
     client: Any
     version: str
     path: Path | None = None
+    suffix: str = ""  # server mode: versions share one server, so names carry the version
 
     def chunks(self, embeddings: Embeddings) -> ChromaStore:
-        return ChromaStore(self.client, f"chunks_{self.version}", embeddings)
+        return ChromaStore(self.client, f"chunks{self.suffix}", embeddings)
 
     def docs(self) -> DocCollection:
-        return DocCollection(self.client, f"docs_{self.version}")
+        return DocCollection(self.client, f"docs{self.suffix}")
 
 
 class IndexLocation:
@@ -162,7 +163,7 @@ class ServerIndex(IndexLocation):
 
     def open_current(self) -> Snapshot | None:
         v = self.current_version()
-        return Snapshot(self._client, v) if v else None
+        return Snapshot(self._client, v, suffix=f"_{v}") if v else None
 
     @contextlib.contextmanager
     def write(self, fresh: bool = False) -> Iterator[Snapshot]:
@@ -171,7 +172,7 @@ class ServerIndex(IndexLocation):
         if old and not fresh:
             self._copy(old, new)
         try:
-            yield Snapshot(self._client, new)
+            yield Snapshot(self._client, new, suffix=f"_{new}")
         except BaseException:
             self._drop(new)
             raise

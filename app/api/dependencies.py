@@ -1,0 +1,45 @@
+"""Shared ``Depends`` callables: settings, the assistant service, the optional API key."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from app.api.schemas import error_body
+from app.config import Settings, get_settings
+from app.service import AssistantService
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+_bearer = HTTPBearer(auto_error=False, scheme_name="API 密钥",
+                     description="设置了 POLICYQA_API_KEY 时必填:Authorization: Bearer <密钥>")
+
+
+def get_service(request: Request) -> AssistantService:
+    """The app's one ``AssistantService`` (created by ``create_app``)."""
+    return request.app.state.service
+
+
+ServiceDep = Annotated[AssistantService, Depends(get_service)]
+
+
+def require_api_key(settings: SettingsDep,
+                    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> None:
+    """Refuse the request unless it carries the configured key (no key configured: open)."""
+    if not settings.api_key:
+        return
+    given = credentials.credentials.encode() if credentials else b""
+    # compare_digest: the time taken must not reveal how much of the key was right.
+    if not hmac.compare_digest(given, settings.api_key.encode()):
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "缺少或错误的 API 密钥,请在请求头中提供 "
+                            "Authorization: Bearer <密钥>", headers={"WWW-Authenticate": "Bearer"})
+
+
+def error_response(status_code: int, message: str, type_: str, headers: dict[str, str] | None = None,
+                   **extra) -> JSONResponse:
+    """An error in OpenAI's shape ({"error": {"message", "type", "code"}}), message in Chinese."""
+    return JSONResponse(error_body(status_code, message, type_, **extra), status_code=status_code, headers=headers)

@@ -1,0 +1,87 @@
+"""Builds the FastAPI app: routers, error handlers, body-size limits. Docs at /docs.
+
+    uvicorn.run(create_app(get_settings()), port=8000)      # what ``policyqa serve`` does
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from http import HTTPStatus
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.api.dependencies import error_response, require_api_key
+from app.api.routers import ask, chat, documents, health
+from app.config import Settings, get_settings
+from app.errors import AssistantError, user_message
+from app.service import AssistantService
+from ingest.errors import IngestError
+from vectorstore.errors import RetrievalError
+
+log = logging.getLogger(__name__)
+
+JSON_BODY_LIMIT = 1024 * 1024  # questions and chat histories; uploads have their own limit
+_STATUS_MESSAGES = {401: "未授权", 403: "禁止访问", 404: "未找到该地址或资源", 405: "不支持该请求方法",
+                    413: "请求体过大", 415: "不支持的请求格式(Content-Type)"}
+_VALIDATION_MESSAGES = {"missing": "缺少字段", "extra_forbidden": "不支持的字段", "string_type": "应为字符串",
+                        "list_type": "应为列表", "bool_type": "应为布尔值", "too_short": "不能为空",
+                        "too_long": "条目过多", "literal_error": "取值不在允许范围内", "model_attributes_type": "应为对象"}
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    upload_limit = (2 * settings.max_upload_mb + 1) * 1024 * 1024  # several files of max_upload_mb each
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:  # load the index and models now, not on the first question
+            await run_in_threadpool(app.state.service.get)
+        except (IngestError, RetrievalError) as ex:
+            log.warning("索引暂不可用:%s", user_message(ex))
+        yield
+
+    app = FastAPI(title="政策问答助手 API", version="0.1.0", lifespan=lifespan, max_body_size=JSON_BODY_LIMIT,
+                  description="基于已导入的政策文件回答问题,每个回答附原文依据。设置 POLICYQA_API_KEY 后需 Bearer 密钥。")
+    app.state.service = AssistantService(settings)
+    app.dependency_overrides[get_settings] = lambda: settings
+    _add_error_handlers(app)
+    secured = [Depends(require_api_key)]
+    app.include_router(health.router)
+    app.include_router(ask.router, dependencies=secured)
+    app.include_router(chat.router, dependencies=secured)
+    app.include_router(documents.router, dependencies=secured, max_body_size=upload_limit)
+    return app
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    """Every error is JSON in OpenAI's shape with a Chinese message (app.errors maps ours)."""
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, ex: StarletteHTTPException):
+        default = ex.detail == HTTPStatus(ex.status_code).phrase or ex.detail == "Content Too Large"
+        message = _STATUS_MESSAGES.get(ex.status_code, str(ex.detail)) if default else str(ex.detail)
+        if ex.status_code == 413 and (limit := request.scope.get("starlette.max_body_size")):
+            message += f"(上限 {limit / 1024 / 1024:g}MB)"
+        kind = "authentication_error" if ex.status_code == 401 else "invalid_request_error"
+        return error_response(ex.status_code, message, kind, headers=getattr(ex, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, ex: RequestValidationError):
+        errors = ex.errors()
+        if any(e["type"] == "json_invalid" for e in errors):
+            return error_response(400, "请求体不是有效的 JSON", "invalid_request_error")
+        parts = [f"{'.'.join(str(p) for p in e['loc'] if p != 'body') or '请求体'}:"
+                 f"{_VALIDATION_MESSAGES.get(e['type'], e['msg'])}" for e in errors[:5]]
+        return error_response(422, "请求参数不正确:" + ";".join(parts), "invalid_request_error")
+
+    async def user_error(request: Request, ex: Exception):
+        status = 503 if isinstance(ex, RetrievalError) else 400
+        return error_response(status, user_message(ex) or "请求无法处理", type(ex).__name__)
+
+    for cls in (IngestError, RetrievalError, AssistantError, PermissionError):
+        app.add_exception_handler(cls, user_error)

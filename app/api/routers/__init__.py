@@ -1,0 +1,1 @@
+"""One router per resource: ask, chat (OpenAI-compatible), documents, health."""

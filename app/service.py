@@ -1,0 +1,149 @@
+"""The serving assistant, shared by the web chat and the HTTP API, kept in step with the index.
+
+An ingest or delete writes a new index version (possibly from another process, e.g.
+``policyqa ingest`` while the server runs); ``AssistantService.get()`` notices the new version
+and rebuilds the ``Assistant``, so the index updates without restarting the server.
+
+    >>> service = AssistantService(get_settings())
+    >>> service.get().ask("DCMM贯标由哪些部门负责?").answer
+    >>> service.ingest_uploads([("new-policy.txt", data)]).added
+    ['new-policy.txt']
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from app.assistant import Assistant
+from app.config import Settings
+from app.indexing import IngestReport, Progress, delete_documents, ingest_paths
+from ingest.loaders import SUPPORTED_EXTENSIONS, SUPPORTED_FORMATS_TEXT
+from vectorstore.index import open_location
+
+CHECK_INTERVAL_S = 2.0  # how often get() asks the index for its current version
+_UNSAFE_NAME_RE = re.compile(r"[\x00-\x1f/\\:*?\"<>|]")
+
+
+class AssistantService:
+    """Thread-safe holder of the current ``Assistant`` plus the index-changing operations."""
+
+    def __init__(self, settings: Settings, check_interval: float = CHECK_INTERVAL_S) -> None:
+        self.settings = settings
+        self.check_interval = check_interval
+        self._lock = threading.Lock()  # guards _assistant/_checked; held while (re)loading
+        self._write_lock = threading.Lock()  # one ingest or delete at a time per process
+        self._feedback_lock = threading.Lock()
+        self._assistant: Assistant | None = None
+        self._checked = 0.0
+
+    @property
+    def upload_dir(self) -> Path:
+        return self.settings.data_dir / "uploads"
+
+    def get(self) -> Assistant:
+        """The assistant for the index's current version (checked at most every ``check_interval`` s)."""
+        with self._lock:
+            if self._assistant is None or time.monotonic() - self._checked >= self.check_interval:
+                self._refresh_locked()
+            assert self._assistant is not None
+            return self._assistant
+
+    def refresh(self) -> Assistant:
+        """Check now (after our own write, so the next request sees it at once)."""
+        with self._lock:
+            self._refresh_locked()
+            assert self._assistant is not None
+            return self._assistant
+
+    def _refresh_locked(self) -> None:
+        self._checked = time.monotonic()
+        if self._assistant is None or self._current_version() != self._assistant.kb.version:
+            # Built under the lock: concurrent requests wait for one load instead of each loading.
+            self._assistant = Assistant.from_settings(self.settings)
+
+    def _current_version(self) -> str | None:
+        return open_location(self.settings.index_dir, self.settings.chroma_url).current_version()
+
+    # ---- index changes --------------------------------------------------------------------
+
+    def ingest_files(self, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:
+        """Ingest files already on disk, then reload. Per-file failures are in ``report.failed``."""
+        with self._write_lock:
+            try:
+                return ingest_paths(list(paths), self.settings, progress=progress)
+            finally:
+                self.refresh()
+
+    def ingest_uploads(self, files: Sequence[tuple[str, bytes]], progress: Progress | None = None) -> IngestReport:
+        """Check and ingest uploaded ``(file name, bytes)``; kept files go to ``data_dir/uploads``.
+
+        Files refused before parsing (type, size, name) are reported in ``failed`` first. Files
+        are staged in a temporary folder so that a failed parse never replaces an earlier upload.
+        """
+        refused = [(Path(name or "").name or "(无文件名)", reason) for name, data in files
+                   if (reason := self._refusal(name, len(data)))]
+        accepted = [(Path(name).name, data) for name, data in files if not self._refusal(name, len(data))]
+        if not accepted:
+            return IngestReport(failed=refused)
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        with self._write_lock, tempfile.TemporaryDirectory(dir=self.settings.data_dir, prefix=".upload-") as tmp:
+            staged = [Path(tmp) / name for name, _ in accepted]
+            for path, (_, data) in zip(staged, accepted):
+                path.write_bytes(data)
+            try:
+                report = ingest_paths(staged, self.settings, progress=progress)
+            finally:
+                self.refresh()
+            self._keep(staged, {source for source, _ in report.failed})
+        report.failed = refused + report.failed
+        return report
+
+    def _keep(self, staged: Sequence[Path], failed: set[str]) -> None:
+        self.upload_dir.mkdir(parents=True, exist_ok=True)
+        for path in staged:
+            if path.name not in failed:
+                shutil.move(path, self.upload_dir / path.name)
+
+    def _refusal(self, name: str, size: int) -> str | None:
+        """The Chinese reason an upload is refused before parsing, or None."""
+        clean = Path(name or "").name
+        if not clean or clean.startswith(".") or _UNSAFE_NAME_RE.search(clean):
+            return "文件名无效,请重命名后再上传"
+        if Path(clean).suffix.lower() not in SUPPORTED_EXTENSIONS:
+            return f"不支持的文件格式,目前支持:{SUPPORTED_FORMATS_TEXT}"
+        if size > self.settings.max_upload_mb * 1024 * 1024:
+            return f"文件过大(超过{self.settings.max_upload_mb}MB),请拆分或压缩后再上传"
+        if size == 0:
+            return "文件内容为空"
+        return None
+
+    def delete(self, ids_or_sources: Sequence[str]) -> list[str]:
+        """Remove documents by id or file name, then reload; returns the names removed."""
+        with self._write_lock:
+            removed = delete_documents(list(ids_or_sources), self.settings)
+            for source in removed:
+                (self.upload_dir / source).unlink(missing_ok=True)
+            if removed:
+                self.refresh()
+        return removed
+
+    # ---- feedback -------------------------------------------------------------------------
+
+    def record_feedback(self, record: dict[str, Any]) -> dict[str, Any]:
+        """Append one feedback record (with the time) to ``settings.feedback_file`` (JSON lines)."""
+        line = {"time": datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds"), **record}
+        path = self.settings.feedback_file
+        with self._feedback_lock:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("a", encoding="utf-8") as f:
+                f.write(json.dumps(line, ensure_ascii=False) + "\n")
+        return line
