@@ -53,7 +53,8 @@ def ingest(paths: tuple[Path, ...], index: Path | None, rebuild: bool) -> None:
             report = ingest_paths(targets, settings, rebuild=rebuild, progress=progress)
     except Exception as ex:  # noqa: BLE001 - translated or re-raised by _fail
         _fail(ex)
-    click.echo(f"新增文档 {len(report.added)},更新 {len(report.replaced)},未变化跳过 {len(report.unchanged)},"
+    click.echo(f"新增文档 {len(report.added)},更新 {len(report.replaced) + len(report.reparsed)},"
+               f"未变化跳过 {len(report.unchanged)},"
                f"失败 {len(report.failed)};条款 {report.clauses},新增分块 {report.chunks_added},"
                f"复用分块 {report.chunks_reused}")
     for source, reason in report.failed:
@@ -149,6 +150,86 @@ def eval_cmd(gold: tuple[Path, ...], report_dir: Path, systems: str, check: bool
 
     code = run_eval(list(gold), report_dir, systems.split(","), check=check)
     sys.exit(code)
+
+
+def _index_documents(index: Path | None) -> list:
+    """Parsed documents of the index, without loading the embedding model."""
+    from vectorstore.index import open_location
+
+    settings = _settings(index)
+    snapshot = open_location(settings.index_dir, settings.chroma_url).open_current()
+    return snapshot.docs().all() if snapshot else []
+
+
+@cli.command(help="重点任务台账/责任清单:每项措施的编号、牵头与配合单位、量化目标、支持政策;可导出 xlsx/csv/json。")
+@click.argument("doc", required=False)
+@_index_opt
+@click.option("-d", "--department", help="只列该部门牵头或参与的措施(可用简称,如 工信厅、大数据局)")
+@click.option("--targets-only", is_flag=True, help="只列有量化目标的措施")
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "json"]),
+              help="导出格式(默认取 -o 的扩展名;都未指定时在终端显示)")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="导出文件(xlsx 未指定时为 ledger.xlsx;同目录另写 *_matrix.png 矩阵图)")
+@click.option("--no-chart", is_flag=True, help="导出时不生成部门×措施矩阵图")
+def ledger(doc: str | None, index: Path | None, department: str | None, targets_only: bool, fmt: str | None,
+           output: Path | None, no_chart: bool) -> None:
+    from app.ledger import LedgerError, build_ledger, department_view, filter_rows, render_text, select_documents
+    from app.ledger_export import csv_text, export_ledger, ledger_json
+
+    fmt = fmt or (output.suffix.lstrip(".").lower() if output else None)
+    try:
+        docs = select_documents(_index_documents(index), doc)
+        if fmt == "xlsx" or (fmt and output):
+            for path in export_ledger(docs, fmt, output or Path("ledger.xlsx"), department=department,
+                                      only_targets=targets_only, chart=not no_chart):
+                click.echo(f"已写出 {path}")
+        elif fmt == "json":
+            click.echo(json.dumps(ledger_json(docs, department, targets_only), ensure_ascii=False, indent=2))
+        elif fmt == "csv":
+            click.echo(csv_text(docs, department, targets_only), nl=False)
+        else:
+            built = build_ledger(docs)
+            view = department_view(built, department) if department else None
+            click.echo(render_text(filter_rows(built, department, targets_only), view))
+    except LedgerError as ex:
+        raise click.ClickException(ex.user_message) from ex
+
+
+@cli.command(help="企业资格自查:描述企业情况,逐项给出可能符合/不符合/无法判断、理由、文件未写明的事项、咨询部门和原文。")
+@click.argument("description", required=False)
+@_index_opt
+@click.option("--doc", help="只查该文件(文件名或标题)")
+@click.option("--industry", help="所属行业,如 软件、集成电路")
+@click.option("--cert", "certs", multiple=True, help="资质与等级,如 \"DCMM三级 首次\"(可多次指定)")
+@click.option("--product", "products", multiple=True, help="产品,如 首版次高端软件(可多次指定)")
+@click.option("--plan", "plans", multiple=True, help="计划,如 上云、技术改造(可多次指定)")
+@click.option("--size", type=click.Choice(["中小企业", "大型企业", "规模以上", "规模以下"]), help="企业规模")
+@click.option("--branch", is_flag=True, help="分支机构(不具有独立法人资格)")
+@click.option("--catalogue", is_flag=True, help="只列出支持政策目录")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+def eligibility(description: str | None, index: Path | None, doc: str | None, industry: str | None,
+                certs: tuple[str, ...], products: tuple[str, ...], plans: tuple[str, ...], size: str | None,
+                branch: bool, catalogue: bool, as_json: bool) -> None:
+    from app.incentives import build_catalogue, check_eligibility
+    from app.ledger import LedgerError, select_documents
+
+    try:
+        docs = select_documents(_index_documents(index), doc)
+    except LedgerError as ex:
+        raise click.ClickException(ex.user_message) from ex
+    if catalogue:
+        entries = build_catalogue(docs)
+        click.echo(json.dumps([e.to_dict() for e in entries], ensure_ascii=False, indent=2) if as_json
+                   else "\n".join(f"《{e.doc_title}》{e.ref}:{e.summary}  咨询:{e.contacts or '未写明'}" for e in entries))
+        return
+    form = {"description": description or "", "industry": industry, "certifications": list(certs),
+            "products": list(products), "plans": list(plans), "size": size,
+            "independent_legal_person": False if branch else None}
+    try:
+        report = check_eligibility(docs, form)
+    except ValueError as ex:
+        raise click.UsageError(str(ex)) from ex
+    click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if as_json else report.format_text())
 
 
 def main() -> None:

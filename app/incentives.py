@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -70,6 +70,7 @@ _REQUIREMENT_RE = re.compile(r"(?:申报|申请)[^。;；]{0,30}?(?:主体|企�
 _RULE_RE = re.compile(r"就高|不重复|不得重复|不予重复|不叠加")
 _PROCEDURE_RE = re.compile(r"另行(?:发布|通知|制定|印发)|申报指南|申报通知|申报程序|申报流程")
 _REGION_RE = re.compile(r"^([\u4e00-\u9fff]{2,3}?)(?:省|市|自治区)")
+MIN_RELEVANCE = 2.0  # one shared topic word, or two shared 4-character phrases
 VERDICT_LABELS = {"eligible": "可能符合", "not_eligible": "不符合", "unknown": "无法判断"}
 
 
@@ -111,6 +112,7 @@ class CatalogueEntry:
     requirements: tuple[Passage, ...] = ()  # document-wide application requirements
     rules: tuple[Passage, ...] = ()  # 就高 / 不重复 rules that apply
     procedure: Passage | None = None  # e.g. 具体申报通知另行发布
+    region: str = ""  # what 本市 / 本省 means in this document
 
     @property
     def who(self) -> str:
@@ -131,9 +133,10 @@ class CatalogueEntry:
         partners = [d.name for d in self.departments if d.role == "partner"]
         if lead:
             return "、".join(lead) + "(牵头)" + (f",{'、'.join(partners)}(配合)" if partners else "")
-        if partners:
-            return "、".join(d.name for d in self.departments if d.role != "partner") + "、".join(partners) + "(配合)"
-        return "、".join(d.name for d in self.departments)
+        others = [d.name for d in self.departments if d.role != "partner"]
+        if partners:  # the lead is not named (or not recognised): say who only assists
+            return "、".join(others + [f"{'、'.join(partners)}(配合)"])
+        return "、".join(others)
 
     @property
     def unstated(self) -> tuple[str, ...]:
@@ -145,7 +148,7 @@ class CatalogueEntry:
             out.append("具体申请条件")
         if self.procedure is None:
             out.append("申报时间和程序")
-        elif _PROCEDURE_RE.search(self.procedure.text):
+        elif "另行" in self.procedure.text:
             out.append("申报时间和程序(文件称另行发布)")
         if not self.departments:
             out.append("负责部门")
@@ -240,7 +243,7 @@ def _entry(doc: Document, clause: Clause, d: _Draft, support: DocumentSupport) -
         condition=d.condition, benefit=d.benefit, kind=_kind(d.benefit), subject=d.subject,
         amount=amounts[0] if amounts else "", amounts=amounts, cap=d.cap, scope=d.scope, departments=depts,
         department_text=phrase, department_clause_id=holder.id if holder else "",
-        requirements=support.requirements, procedure=support.procedure)
+        requirements=support.requirements, procedure=support.procedure, region=support.region)
 
 
 def _with_rules(doc: Document, entries: list[CatalogueEntry], support: DocumentSupport) -> list[CatalogueEntry]:
@@ -249,7 +252,7 @@ def _with_rules(doc: Document, entries: list[CatalogueEntry], support: DocumentS
     by_id = {c.id: c for c in doc.clauses}
     with_entries = {e.measure_id for e in entries}
     homes = {r: measure_of(doc, by_id[r.clause_id]).id for r in support.rules}
-    return [replace(e, rules=tuple(r for r in support.rules if homes[r] in (e.measure_id,) or homes[r] not in with_entries))
+    return [replace(e, rules=tuple(r for r in support.rules if homes[r] == e.measure_id or homes[r] not in with_entries))
             for e in entries]
 
 
@@ -258,7 +261,7 @@ def _with_rules(doc: Document, entries: list[CatalogueEntry], support: DocumentS
 def _refine(inc: Incentive) -> list[_Draft]:
     """facts' Incentive → zero or more catalogue drafts with verbatim condition and benefit."""
     s, cond, benefit = inc.sentence, inc.condition.strip(), inc.benefit.strip()
-    if _is_rule_or_meta(cond, benefit):
+    if _is_rule_or_meta(s, cond, benefit):
         return []
     if "优先" in benefit and not any(w in benefit for w, _ in BENEFIT_KINDS if w not in ("优先", "政策")):
         return _priority(s)
@@ -267,14 +270,26 @@ def _refine(inc: Incentive) -> list[_Draft]:
     if not cond or (("对" + cond) not in s and re.search(r"[,，]", cond)):
         cond, benefit = _within_segment(s, benefit)
     cond = re.sub(r"[,，]?\s*分别$", "", cond).strip()
-    return _split(s, cond, benefit, inc.cap)
+    return [replace(d, scope=_voucher_scope(s, cond)) for d in _split(s, cond, benefit, inc.cap)]
 
 
-def _is_rule_or_meta(cond: str, benefit: str) -> bool:
-    """"按照就高原则给予奖励" is a rule; "本方案所列奖补" (资金从…列支) and "申报本方案奖补" are not measures."""
-    if benefit.startswith("按照") and "原则" in benefit:
+def _voucher_scope(s: str, cond: str) -> str:
+    """"发放中小企业“云服务券”,对…给予补贴": the subsidy is that voucher, so the voucher segment frames it."""
+    m = re.search(r"“[^”]*券”", s)
+    if not m or not cond or m.start() > s.find(cond):
+        return ""
+    return next((x.group(0).strip() for x in _SEG_RE.finditer(s) if x.start() <= m.start() < x.end()), "")
+
+
+def _is_rule_or_meta(s: str, cond: str, benefit: str) -> bool:
+    """"按照就高原则给予奖励" is a rule; "本方案所列奖补资金从…列支" (funding) and "申报本方案奖补政策的
+    主体须为…" (a requirement) are not support measures of their own."""
+    if (benefit.startswith("按照") and "原则" in benefit) or (cond.startswith("同一") and _RULE_RE.search(s)):
         return True
-    return not cond and benefit.startswith(("本方案", "本办法", "本政策", "申报", "上述", "所列"))
+    meta = ("本方案", "本办法", "本政策", "申报", "上述", "所列")
+    if cond.startswith(meta) or benefit.startswith(meta) or re.search(r"列支|资金从|资金由", s):
+        return True
+    return bool(_REQUIREMENT_RE.search(s)) and "给予" not in s
 
 
 def _priority(s: str) -> list[_Draft]:
@@ -323,7 +338,7 @@ def _split(s: str, cond: str, benefit: str, cap: str) -> list[_Draft]:
         return [_Draft(s, cond, shared, p, (a,), cap) for p, a in zip(parts, amounts)]
     alternatives = [p for p in re.split(r"和|或者|以及", cond) if p]
     if len(alternatives) > 1 and all(len(p) >= 6 for p in alternatives):
-        return [_Draft(s, cond, benefit, p, amounts, cap) for p in alternatives]
+        return [_Draft(s, p, benefit, "", amounts, cap) for p in alternatives]  # either one qualifies
     return [_Draft(s, cond, benefit, "", amounts, cap)]
 
 
@@ -463,7 +478,7 @@ def _flag(text: str, true_pattern: str, false_pattern: str) -> bool | None:
 def _certifications(text: str) -> tuple[Certification, ...]:
     out = []
     for m in _CERT_RE.finditer(text):
-        name = "DCMM" if m.group(0) == "数据管理能力成熟度" else m.group(0).upper()
+        name = _cert_name(m.group(0)) or m.group(0)
         if any(c.name == name for c in out):
             continue
         levels = [to_int(x) for x in _LEVEL_RE.findall(text)]
@@ -621,7 +636,7 @@ def check_eligibility(docs: Sequence[Document], description: str | Mapping[str, 
         raise ValueError("请描述企业情况,例如“我们去年首次通过DCMM三级,能申请补贴吗?”")
     entries = build_catalogue(docs)
     scored = sorted(((relevance(profile, e), i, e) for i, e in enumerate(entries)), key=lambda x: (-x[0], x[1]))
-    results = tuple(assess(profile, e, score) for score, _, e in scored if score > 0)[:limit]
+    results = tuple(assess(profile, e, score) for score, _, e in scored if score >= MIN_RELEVANCE)[:limit]
     general = tuple(g for d in docs for g in general_findings(profile, d))
     return EligibilityReport(profile, results, general, len(entries))
 
@@ -635,15 +650,20 @@ def _profile(description: str | Mapping[str, Any] | EnterpriseProfile) -> Enterp
 
 
 def relevance(profile: EnterpriseProfile, entry: CatalogueEntry) -> float:
-    """How clearly the enterprise's words name this measure's subject: shared topic words
-    (with aliases: 技改 ~ 技术改造) count 3, shared 4-character phrases 1 each."""
+    """How clearly the enterprise's words name this measure's subject (see ``topic_score``)."""
     said = " ".join((profile.text, profile.industry, *profile.products, *profile.plans,
                      *(c.name for c in profile.certifications)))
-    topic = " ".join((entry.who, entry.benefit, entry.scope))
+    size = 1.0 if any(w in entry.condition for w in profile.sizes) else 0.0
+    return topic_score(said, " ".join((entry.who, entry.benefit, entry.scope))) + size
+
+
+def topic_score(said: str, topic: str) -> float:
+    """Shared topic words (aliases count: 技改 ~ 技术改造) score 3 each; shared 4-character phrases
+    (generic words such as 企业, 补贴, 首次通过 removed first) 1 each, at most 6."""
+    low_said, low_topic = said.lower(), topic.lower()
     score = 3.0 * sum(1 for group in TOPIC_ALIASES
-                      if any(a.lower() in said.lower() for a in group) and any(a.lower() in topic.lower() for a in group))
-    grams = _grams(said) & _grams(topic)
-    return score + min(len(grams), 6)
+                      if any(a.lower() in low_said for a in group) and any(a.lower() in low_topic for a in group))
+    return score + min(len(_grams(said) & _grams(topic)), 6)
 
 
 def _grams(text: str, n: int = 4) -> set[str]:
@@ -658,7 +678,8 @@ def assess(profile: EnterpriseProfile, entry: CatalogueEntry, score: float = 0.0
     """The verdict for one measure: not eligible when a condition fails, cannot tell when the
     enterprise left a condition open, likely eligible otherwise."""
     findings = _entry_findings(profile, entry)
-    general = [f for p in entry.requirements for f in _requirement_findings(profile, p.text)]
+    local = _with_region(profile, entry.region)
+    general = [f for p in entry.requirements for f in _requirement_findings(local, p.text)]
     fails = [f for f in findings + general if f.status == "fail"]
     unknown = [f for f in findings if f.status == "unknown"]
     verdict = "not_eligible" if fails else "unknown" if unknown else "eligible"
@@ -667,8 +688,8 @@ def assess(profile: EnterpriseProfile, entry: CatalogueEntry, score: float = 0.0
         reasons = [f"文件只写明“{entry.who}”,未写明更具体的申请条件" if entry.who else "文件未写明申请条件"]
         verdict = "unknown"
     still = () if fails else tuple(p.text for p in entry.requirements)
-    return EligibilityResult(entry, verdict, tuple(dict.fromkeys(reasons)),
-                             tuple(dict.fromkeys(f.missing for f in unknown if f.missing)), still,
+    missing = tuple(dict.fromkeys(f.missing for f in unknown if f.missing)) if not fails else ()
+    return EligibilityResult(entry, verdict, tuple(dict.fromkeys(reasons)), missing, still,
                              "" if fails else _estimate(profile, entry), score)
 
 
@@ -680,11 +701,10 @@ def _entry_findings(profile: EnterpriseProfile, entry: CatalogueEntry) -> list[F
 
 
 def _level_finding(p: EnterpriseProfile, cond: str, entry: CatalogueEntry) -> list[Finding]:
-    name_m = _CERT_RE.search(cond)
+    name = _cert_name(cond)
     need = _MIN_LEVEL_RE.search(cond)
-    if not name_m:
+    if name is None:
         return []
-    name = "DCMM" if name_m.group(0) == "数据管理能力成熟度" else name_m.group(0).upper()
     cert = p.cert(name)
     if cert is None:
         return [Finding("unknown", f"条件为“{cond}”,您未说明是否通过{name}评估", f"是否通过{name}及等级")]
@@ -698,13 +718,18 @@ def _level_finding(p: EnterpriseProfile, cond: str, entry: CatalogueEntry) -> li
     return [Finding("ok", f"您所述{_cn(cert.level)}级属于“{need.group(0)}”")]
 
 
+def _cert_name(text: str) -> str | None:
+    m = _CERT_RE.search(text)
+    return None if m is None else "DCMM" if m.group(0) == "数据管理能力成熟度" else m.group(0).upper()
+
+
 def _first_finding(p: EnterpriseProfile, cond: str, entry: CatalogueEntry) -> list[Finding]:
     m = re.search(r"首次|新认定|新入选|新引进|新获批|新获得", cond)
     if not m:
         return []
     word = m.group(0)
-    cert_m = _CERT_RE.search(cond)
-    cert = p.cert("DCMM" if cert_m and cert_m.group(0) == "数据管理能力成熟度" else cert_m.group(0).upper()) if cert_m else None
+    name = _cert_name(cond)
+    cert = p.cert(name) if name else None
     first = p.first_time
     if cert is not None:
         need = _MIN_LEVEL_RE.search(cond)
@@ -742,7 +767,7 @@ def _threshold_finding(p: EnterpriseProfile, cond: str, entry: CatalogueEntry) -
             continue
         key = next((k for k in _MEASURES if k in m.group("what")), "")
         need = float(m.group("num")) * (10000.0 if m.group("unit") == "亿" else 1.0 if m.group("unit") else 0.0001)
-        words = m.group(0).lstrip("在")
+        words = _fragment(cond, m.end() - 1, "，,、")
         have = next((v for ctx, v in p.amounts if key and key[:2] in ctx), None)
         if have is None:
             out.append(Finding("unknown", f"条件为“{words}”,您未说明该金额", f"{key or '相关'}金额"))
@@ -751,6 +776,13 @@ def _threshold_finding(p: EnterpriseProfile, cond: str, entry: CatalogueEntry) -
         else:
             out.append(Finding("fail", f"条件为“{words}”,您所述金额未达到"))
     return out
+
+
+def _fragment(text: str, pos: int, separators: str) -> str:
+    """The piece of ``text`` between separators that holds position ``pos``."""
+    lo = max([text.rfind(c, 0, pos) for c in separators] + [-1]) + 1
+    his = [i for i in (text.find(c, pos) for c in separators) if i >= 0]
+    return text[lo:min(his) if his else len(text)].strip()
 
 
 def _year_finding(p: EnterpriseProfile, cond: str, entry: CatalogueEntry) -> list[Finding]:
@@ -766,13 +798,16 @@ def _year_finding(p: EnterpriseProfile, cond: str, entry: CatalogueEntry) -> lis
     return [Finding("ok", f"您所述时间符合“{m.group(0)}”")]
 
 
+_SIZE_WORDS = {"中小企业": "中小企业", "大型企业": "大型企业", "规模以上": "规模以上企业", "规模以下": "规模以下企业"}
+
+
 def _size_finding(p: EnterpriseProfile, cond: str, entry: CatalogueEntry) -> list[Finding]:
     for word, ok, bad in (("中小企业", "中小企业", "大型企业"), ("规模以上", "规模以上", "规模以下")):
         if word in cond:
             if bad in p.sizes:
-                return [Finding("fail", f"对象为“{_phrase(cond, word)}”,您所述为{bad}企业")]
+                return [Finding("fail", f"对象为“{_phrase(cond, word)}”,您所述为{_SIZE_WORDS[bad]}")]
             if ok in p.sizes:
-                return [Finding("ok", f"您所述为{ok}企业")]
+                return [Finding("ok", f"您所述为{_SIZE_WORDS[ok]}")]
             return [Finding("unknown", f"对象为“{_phrase(cond, word)}”,您未说明企业规模", "企业规模")]
     return []
 
@@ -791,17 +826,24 @@ def _phrase(cond: str, word: str) -> str:
     return seg[:30]
 
 
+_REQUIREMENT_PARTS: tuple[tuple[str, str, str], ...] = (
+    # (attribute, words of the requirement, what the enterprise said)
+    ("independent_legal_person", r"具有独立法人资格|独立法人", "不具有独立法人资格"),
+    ("registered_local", r"在本[市省](?:注册|登记)|本[市省]注册", "注册地不符"),
+    ("accident", r"近[一二三两四五\d]年[^，,；;。]*?事故|未发生[^，,；;。]*?事故", "发生过事故"),
+    ("dishonest", r"未被列入[^，,；;。]*?名单|失信[^，,；;。]*?名单", "被列入失信名单"))
+
+
 def _requirement_findings(p: EnterpriseProfile, req: str) -> list[Finding]:
-    """Document-wide requirements ("申报主体须为在本市注册、具有独立法人资格的企业,且近三年未发生…")."""
+    """Document-wide requirements ("申报主体须为在本市注册、具有独立法人资格的企业,且近三年未发生…")
+    the enterprise says it does not meet."""
     out = []
-    if "独立法人" in req and p.independent_legal_person is False:
-        out.append(Finding("fail", f"申报主体须“{_phrase(req, '独立法人')}”,您所述不具有独立法人资格"))
-    if re.search(r"本[市省](?:注册|登记)|在本[市省]", req) and p.registered_local is False:
-        out.append(Finding("fail", f"申报主体须“{_phrase(req, '注册')}”,您所述注册地不符"))
-    if "事故" in req and p.accident:
-        out.append(Finding("fail", f"申报主体须“{_phrase(req, '事故')}”,您所述发生过事故"))
-    if "失信" in req and p.dishonest:
-        out.append(Finding("fail", f"申报主体须“{_phrase(req, '失信')}”,您所述已被列入失信名单"))
+    for attr, pattern, said in _REQUIREMENT_PARTS:
+        m = re.search(pattern, req)
+        value = getattr(p, attr)
+        failed = value is False if attr in ("independent_legal_person", "registered_local") else value is True
+        if m and failed:
+            out.append(Finding("fail", f"申报主体须“{m.group(0)}”,您所述{said}"))
     return out
 
 

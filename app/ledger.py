@@ -206,7 +206,8 @@ def measure_units(doc: Document) -> tuple[Clause, ...]:
         if c.kind in _SKIPPED:
             continue
         above = _ancestors(c, by_id)
-        if any(a.kind in (ClauseKind.ARTICLE, ClauseKind.ITEM) and _is_unit(a, by_id, doc) for a in above):
+        if any(a.kind in (ClauseKind.ARTICLE, ClauseKind.ITEM) and _is_unit(a, by_id, doc)
+               and not _is_heading(doc, a) for a in above):
             continue
         if _is_unit(c, by_id, doc):
             units.append(c)
@@ -219,7 +220,9 @@ def _is_unit(c: Clause, by_id: dict[str, Clause], doc: Document) -> bool:
         return not any(a.kind == ClauseKind.ARTICLE for a in _ancestors(c, by_id))
     if c.kind == ClauseKind.ITEM:
         inside_task = any(a.kind in (ClauseKind.ARTICLE, ClauseKind.ITEM) for a in _ancestors(c, by_id))
-        return not inside_task and not any(d.kind == ClauseKind.ARTICLE for d in below)
+        # a part "(一)…" over numbered tasks is a row only for facts of its own lead-in text
+        heads_tasks = any(d.kind == ClauseKind.ARTICLE for d in below)
+        return not inside_task and (not heads_tasks or bool(c.facts.targets or c.facts.incentives))
     if c.kind in _CONTAINERS:
         f = c.facts
         has_tasks = any(d.kind in (ClauseKind.ARTICLE, ClauseKind.ITEM) for d in below)
@@ -248,7 +251,7 @@ def measure_departments(doc: Document, unit: Clause) -> tuple[tuple[Department, 
     ("(3)…" followed by "牵头单位:…") closes the whole measure, so it counts for the measure;
     otherwise the items' own lines are gathered in order.
     """
-    if unit.facts.departments or unit.kind in _CONTAINERS:
+    if unit.facts.departments or _is_heading(doc, unit):
         return unit.facts.departments, unit.facts.department_text
     inner = [c for c in descendants(doc, unit) if c.facts.departments]
     if not inner:
@@ -287,7 +290,13 @@ def measure_targets(doc: Document, unit: Clause) -> list[Target]:
 
 def measure_parts(doc: Document, unit: Clause) -> list[Clause]:
     """The clauses whose facts make up a ledger row: a task with its items; a heading alone."""
-    return [unit] if unit.kind in _CONTAINERS else [unit, *descendants(doc, unit)]
+    return [unit] if _is_heading(doc, unit) else [unit, *descendants(doc, unit)]
+
+
+def _is_heading(doc: Document, unit: Clause) -> bool:
+    """A chapter, or a part whose numbered tasks are rows of their own."""
+    return unit.kind in _CONTAINERS or unit.kind == ClauseKind.ITEM and any(
+        d.kind == ClauseKind.ARTICLE for d in descendants(doc, unit))
 
 
 def measure_of(doc: Document, clause: Clause) -> Clause:
@@ -323,28 +332,20 @@ def _section(doc: Document, unit: Clause) -> str:
 
 
 def _unique_numbers(doc: Document, units: Sequence[Clause]) -> dict[str, str]:
-    """"8" where the measure's own label is unique in the document; "（二）1." where several
-    tasks are numbered 1. under different parts."""
+    """Measure numbers as the document writes them: "8", "第十一条"; with the part labels
+    ("二（一）1") when the same label recurs under different parts."""
     by_id = {c.id: c for c in doc.clauses}
-    chains = {u.id: [u, *_ancestors(u, by_id)] for u in units}
-    depth = {u.id: 1 for u in units}
 
-    def key(u: Clause) -> str:
-        chain = chains[u.id][:depth[u.id]]
-        labels = [c.label.strip() for c in reversed(chain)]
-        if len(labels) == 1:
-            return u.unit or u.title
-        return "".join(labels)
+    def number(c: Clause, with_parts: bool) -> str:
+        chain = [c] + [a for a in _ancestors(c, by_id) if with_parts or a.kind not in _CONTAINERS]
+        if len(chain) == 1 and c.kind == ClauseKind.ARTICLE:
+            return c.unit or c.title
+        return "".join(a.label.strip().rstrip("、.．") for a in reversed(chain)) or c.title
 
-    for _ in range(4):
-        keys = [key(u) for u in units]
-        dups = {k for k in keys if keys.count(k) > 1}
-        if not dups:
-            break
-        for u in units:
-            if key(u) in dups and depth[u.id] < len(chains[u.id]):
-                depth[u.id] += 1
-    return {u.id: key(u) for u in units}
+    numbered = [c for c in doc.clauses if c.kind in (ClauseKind.ARTICLE, ClauseKind.ITEM) or c in units]
+    short = [number(c, False) for c in numbered]
+    with_parts = len(set(short)) < len(short)
+    return {u.id: number(u, with_parts) for u in units}
 
 
 # ---- views ------------------------------------------------------------------------------
@@ -442,3 +443,18 @@ def ledger_table(docs: Sequence[Document], department: str | None = None,
 def target_table(docs: Sequence[Document], department: str | None = None) -> list[dict[str, str]]:
     """Display rows (``TARGET_COLUMNS``): one per quantified target."""
     return [rec for r in filter_rows(build_ledger(docs), department) for rec in target_records(r)]
+
+
+def render_text(rows: Sequence[LedgerRow], view: DepartmentView | None = None) -> str:
+    """Plain-text ledger for the terminal: one block per measure."""
+    lines = []
+    if view is not None:
+        shown = "、".join(view.names) or view.query
+        lines.append(f"{shown}:牵头或参与{len(view.rows)}项措施(" + "、".join(r.number for r in view.rows) + ")")
+    for r in rows:
+        role = f" [{ROLE_LABELS[r.role_of(view.query) or 'responsible']}]" if view is not None else ""
+        lines.append(f"{r.number} {r.title}{role}")
+        lines.append(f"    责任部门: {r.departments_display}")
+        lines += [f"    目标: {t.indicator} = {t.value}" + (f"({t.deadline})" if t.deadline else "") for t in r.targets]
+        lines += [f"    支持: {i}" for i in r.incentives]
+    return "\n".join(lines)
