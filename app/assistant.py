@@ -153,10 +153,25 @@ class Assistant:
         explicit = context or self._referenced(q, docs) or self._titled(q, docs)
         if explicit is not None:
             return explicit
-        for h in hits:
-            if want(h.clause):
-                return h.clause
-        return hits[0].clause if hits else None
+        narrowed = [self._narrow(q, h.clause) for h in hits]
+        for c in narrowed:
+            if want(c):
+                return c
+        return narrowed[0] if narrowed else None
+
+    def _narrow(self, q: Query, clause: Clause) -> Clause:
+        """From a retrieved clause down to the child that holds what the question asks about
+        (a chunk may cover a whole (一) task with its 1. 2. 3. sub-tasks)."""
+        doc = self.kb.doc(clause.doc_id)
+        while True:
+            kids = doc.children(clause.id)
+            if not kids:
+                return clause
+            here = self._overlap(q.text, clause.text)
+            best = max(kids, key=lambda c: self._overlap(q.text, c.text))
+            if self._overlap(q.text, best.text) < here - 1e-9 or here == 0:
+                return clause
+            clause = best
 
     def _relevant(self, q: Query, hits: Sequence[Hit]) -> bool:
         """Do the top clauses share the question's content words? (Dense similarity alone is

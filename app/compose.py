@@ -97,6 +97,10 @@ def _duty_answer(clause: Clause, depts: Sequence[Department], score: Scorer) -> 
     duties = list(dict.fromkeys(d.duty for d in depts if d.duty))
     best = max(duties, key=score)
     names = [d.name for d in depts if d.duty == best]
+    if "|" in best:  # a row of an indicator table
+        row = next((t for t in clause.facts.targets if t.sentence == best), None)
+        what = f"“{row.indicator}”指标" if row else "该指标"
+        return Draft(f"根据{clause_ref(clause)},{what}的责任单位为{'、'.join(names)}。", (Quote(clause, best),))
     text = f"根据{clause_ref(clause)}," + _clip(best, MAX_SHORT)
     if not any(n in text for n in names):
         text = f"根据{clause_ref(clause)},由{'、'.join(names)}负责。"
@@ -118,6 +122,8 @@ def _clip(sentence: str, limit: int) -> str:
 def target_answer(clause: Clause, target: Target) -> Draft:
     """The piece of the target sentence that holds the value, number and unit as written,
     with the deadline when the sentence states one."""
+    if target.display:
+        return Draft(f"根据{clause_ref(clause)}:{target.display}。", (Quote(clause, target.sentence),))
     piece = _window(target.sentence, target.value, 60)
     lead = f"{target.deadline}," if target.deadline and target.deadline not in piece else ""
     quote = target.sentence if lead else piece

@@ -23,9 +23,13 @@ _LABEL_ROLE = {"牵头单位": "lead", "牵头部门": "lead", "配合单位": "
 _SPLIT_RE = re.compile(r"[、,，;；/]|及(?=[\u4e00-\u9fff])|和(?=[省市区县])|与(?=[省市区县])")
 _TAIL_RE = re.compile(r"(?:等)?(?:按分工|按照职责|按职责|分别|共同|按职责分工)?(?:负责|牵头|落实|配合)$")
 _ROLE_MARK_RE = re.compile(r"^(.+?)[（(](牵头|配合|参与)[)）]$")
-_DUTY_RE = re.compile(rf"(?:^|由)((?:{DEPARTMENT_RE.pattern})(?:[、和及](?:{DEPARTMENT_RE.pattern}))*)"
-                      rf"(?:会同((?:{DEPARTMENT_RE.pattern})(?:[、和及](?:{DEPARTMENT_RE.pattern}))*))?"
-                      r"(?:应当|要|按照职责|依法)?(?:负责|牵头|统筹|主管)")
+_ARTICLE_LABEL = r"(?:第[一二三四五六七八九十百零〇\d]+条[\s\u3000]*)?"
+_DEPTS = rf"(?:{DEPARTMENT_RE.pattern})(?:[、和及](?:{DEPARTMENT_RE.pattern}))*"
+# A department as the subject of a sentence ("市大数据局应当会同有关部门…", "第十七条　市大数据局负责…"),
+# or after 由 ("由市大数据局责令限期改正").
+_DUTY_RE = re.compile(
+    rf"(?:^{_ARTICLE_LABEL}(?={_DEPTS}(?:应当|负责|会同|牵头|统筹|主管|组织|每年|依法))|由)({_DEPTS})"
+    rf"(?:应当)?(?:会同((?:{DEPARTMENT_RE.pattern}|有关部门)(?:[、和及](?:{DEPARTMENT_RE.pattern}))*))?")
 
 
 def extract_departments(text: str) -> tuple[tuple[Department, ...], str]:
@@ -114,9 +118,9 @@ def extract_targets(text: str) -> tuple[Target, ...]:
     out: list[Target] = []
     for sentence in split_sentences(text):
         if "|" in sentence:
-            out += _table_row_targets(sentence)
-            continue
+            continue  # indicator tables: see table_facts
         deadline = _deadline(sentence)
+        incentive_sentence = bool(re.search(r"给予|奖励|补助|补贴|奖补|资助", sentence))
         out += _chinese_count_targets(sentence, deadline)
         verb = ""
         for seg in _SEGMENT_RE.finditer(sentence):
@@ -125,6 +129,8 @@ def extract_targets(text: str) -> tuple[Target, ...]:
             for vm in _VALUE_RE.finditer(seg_text):
                 if not (vm.group(2) or vm.group(3)) or _is_not_a_target(seg_text, vm):
                     continue
+                if incentive_sentence and (vm.group(2) or "").endswith(("元", "%", "％")):
+                    continue  # a subsidy's amount or rate, kept with the incentive instead
                 out.append(Target(sentence, _indicator(seg_text, vm, verb), vm.group(0).strip(), deadline, verb))
     return tuple(out)
 
@@ -169,16 +175,6 @@ def _indicator(seg: str, vm: re.Match[str], verb: str) -> str:
     return _FILLER_RE.sub("", before.strip()).strip("“”\" ") or after or seg.strip()
 
 
-def _table_row_targets(row: str) -> list[Target]:
-    """"| 指标 | 2022年基数 | 2023年目标 | 单位 |" rows: indicator = first cell, value = last numeric cell."""
-    cells = [c.strip() for c in row.strip().strip("|").split("|")]
-    numeric = [c for c in cells[1:] if _VALUE_RE.search(c) and re.search(r"\d", c)]
-    if len(cells) < 2 or not numeric or not re.search(r"[\u4e00-\u9fff]", cells[0]):
-        return []
-    deadline = next((d.group(0) for d in map(_DEADLINE_RE.search, cells) if d), "")
-    return [Target(row.strip(), cells[0], numeric[-1], deadline, "")]
-
-
 # ---- incentives -------------------------------------------------------------------------
 
 _BENEFIT_WORDS = ("补贴", "奖励", "补助", "奖补", "保险补偿", "贴息", "资助", "扶持", "服务券", "流量券", "创新券",
@@ -195,7 +191,7 @@ def extract_incentives(text: str) -> tuple[Incentive, ...]:
         if not any(w in sentence for w in _BENEFIT_WORDS):
             continue
         condition, benefit = _condition_benefit(sentence)
-        if not benefit:
+        if not benefit or (len(condition) < 2 and "券" not in benefit):
             continue
         cap = _CAP_RE.search(sentence)
         amounts = [a for a in _AMOUNT_RE.findall(sentence) if not cap or a not in cap.group(0)]
@@ -214,12 +210,73 @@ def _condition_benefit(sentence: str) -> tuple[str, str]:
         idx = sentence.find(w)
         if idx >= 0:
             start = max(sentence.rfind(c, 0, idx) for c in ",，、") + 1
-            return sentence[:start].strip(",，、 "), sentence[start:idx + len(w)].strip()
+            before = sentence[:start].strip(",，、 ")
+            # "按设备投资额的10%给予补助": the condition is the phrase before the benefit.
+            return (before or sentence[start:idx].removesuffix("给予").strip()), sentence[start:idx + len(w)].strip()
     return "", ""
+
+
+# ---- indicator tables ---------------------------------------------------------------------
+
+_ROW_RE = re.compile(r"^\s*\|.*\|\s*$")
+_SEPARATOR_RE = re.compile(r"^[\s|:：\-—]+$")
+
+
+def table_facts(text: str) -> tuple[list[Target], list[Department]]:
+    """Rows of "| 指标 | 2022年基数 | 2023年目标 | 责任单位 |" tables: one target per row (value from
+    the 目标 column) and the row's responsible units (duty = the row, so a lead answer can cite it)."""
+    targets: list[Target] = []
+    depts: list[Department] = []
+    header: list[str] | None = None
+    for line in text.split("\n"):
+        if not _ROW_RE.match(line):
+            header = None
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if _SEPARATOR_RE.match(line):
+            continue
+        if header is None:
+            header = cells
+            continue
+        t, d = _row_facts(header, cells, line.strip())
+        targets += t
+        depts += d
+    return targets, depts
+
+
+def _column(header: list[str], *words: str) -> int | None:
+    return next((i for i, h in enumerate(header) if any(w in h for w in words)), None)
+
+
+def _row_facts(header: list[str], cells: list[str], row: str) -> tuple[list[Target], list[Department]]:
+    if len(cells) != len(header):
+        return [], []
+    ind = _column(header, "指标", "名称", "项目", "内容")
+    goal = _column(header, "目标", "预期", "计划")
+    duty = _column(header, "责任单位", "责任部门", "牵头单位", "责任")
+    ind = ind if ind is not None else next((i for i, c in enumerate(cells) if re.search(r"[\u4e00-\u9fff]", c)), 0)
+    targets = []
+    if goal is not None and re.search(r"\d", cells[goal]):
+        year = re.search(r"\d{4}年", header[goal])
+        shown = ",".join(f"{h}{c}" for i, (h, c) in enumerate(zip(header, cells))
+                         if c and i not in (ind, duty) and not re.fullmatch(r"序号|编号|\d+", h or c))
+        targets.append(Target(row, cells[ind], cells[goal], year.group(0) if year else "", "",
+                              f"{cells[ind]}:{shown}"))
+    depts = []
+    if duty is not None:
+        for part in _SPLIT_RE.split(cells[duty]):
+            if part.strip() and is_department(part.strip()):
+                depts.append(Department(part.strip(), "responsible", row))
+    return targets, depts
 
 
 def extract_facts(own_text: str) -> ClauseFacts:
     """All facts of one clause's own text."""
     depts, phrase = extract_departments(own_text)
-    return ClauseFacts(departments=depts, department_text=phrase,
-                       targets=extract_targets(own_text), incentives=extract_incentives(own_text))
+    table_targets, table_depts = table_facts(own_text)
+    if table_depts:
+        depts = tuple(depts) + tuple(table_depts)
+        phrase = "\n".join(p for p in (phrase, *dict.fromkeys(d.duty for d in table_depts)) if p)
+    return ClauseFacts(departments=tuple(depts), department_text=phrase,
+                       targets=extract_targets(own_text) + tuple(table_targets),
+                       incentives=extract_incentives(own_text))

@@ -45,7 +45,8 @@ GOV_DOC_RULES: tuple[HeadingRule, ...] = (
     _rule("circled", 7, ClauseKind.ITEM, r"^(([①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳]))\s*(.*)$"),
 )
 
-_NOTICE_RE = re.compile(r"^关于(?:印发|转发|发布)?.*?《(.+?)》.*?的通知\s*$")
+_NOTICE_RE = re.compile(r"关于(?:印发|转发|发布|公布)(?:《(.+?)》|(.+?))(?:的)?通知\s*$")
+_DUTY_LINE_RE = re.compile(r"^(?:责任单位|责任部门|牵头单位|牵头部门|配合单位)\s*[:：]")
 _DATE_LINE_RE = re.compile(r"^\s*(?:\d{4}|[二〇○零一二三四五六七八九]{4})年[\d一二三四五六七八九十]{1,2}月[\d一二三四五六七八九十]{1,3}日\s*$")
 _ORG_SUFFIX = r"(?:厅|局|委|办|办公室|政府|委员会|中心|院|会|部|署|处|公司|集团|总局|室)"
 _ISSUER_LINE_RE = re.compile(rf"^\s*(?:[\u4e00-\u9fff（）()]{{2,25}}{_ORG_SUFFIX}\s*)+$")
@@ -105,14 +106,17 @@ def _split_lines(text: str) -> list[_Line]:
 def _special_blocks(lines: list[_Line]) -> tuple[list[_Node], int, str]:
     """Notice, signature and trailer units, the index of the body's first line and its title."""
     special: list[_Node] = []
-    first = next((i for i, ln in enumerate(lines) if not ln.blank), 0)
+    heads = [i for i, ln in enumerate(lines) if not ln.blank][:3]
+    first = heads[0] if heads else 0
     body_start, body_title = first, ""
-    m = _NOTICE_RE.match(lines[first].text) if lines else None
+    # The notice heading may follow a line of issuers ("青岛市工业和信息化局　青岛市财政局").
+    notice_line = next((i for i in heads if _NOTICE_RE.search(lines[i].text)), None)
+    m = _NOTICE_RE.search(lines[notice_line].text) if notice_line is not None else None
     if m:
-        body_title = m.group(1)
-        body_start = _find_title_line(lines, first + 1, body_title)
+        body_title = m.group(1) or m.group(2)
+        body_start = _find_title_line(lines, notice_line + 1, body_title)
         if body_start is not None:
-            special.append(_Node(ClauseKind.NOTICE, -1, "通知", None, lines[first].text,
+            special.append(_Node(ClauseKind.NOTICE, -1, "通知", None, lines[notice_line].text,
                                  lines[first].start, _last_end(lines, first, body_start)))
         else:
             body_start, body_title = first, ""
@@ -200,6 +204,9 @@ def _build_tree(lines: list[_Line], special: list[_Node], body_start: int, body_
             _close(stack, -1, last_body_end)
             continue
         head = _match_heading(ln.text, rules, stack, last_seen)
+        if head is None and _DUTY_LINE_RE.match(ln.text) and stack and stack[-1].family in ("paren_arabic", "circled"):
+            # "责任单位:…" after (1)(2)(3) points names who does the whole task, not point (3).
+            _close(stack, stack[-1].rank, last_body_end)
         if head is None:
             if not last_seen and preamble is None:
                 preamble = _Node(ClauseKind.PREAMBLE, -1, "", None, body_title or ln.text, ln.start, ln.end)

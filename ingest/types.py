@@ -75,6 +75,7 @@ class Target:
     value: str  # e.g. 8500亿元, 6万个, 20%, 117左右
     deadline: str = ""  # e.g. 2022年底
     verb: str = ""  # 突破 / 达到 / 超过 / 新建 …
+    display: str = ""  # table rows: "指标:关键工序数控化率;2022年基数:58.5%;…" built from header and cells
 
 
 @dataclass(frozen=True, slots=True)
