@@ -169,7 +169,8 @@ class Assistant:
                 return clause
             here = self._overlap(q.text, clause.text)
             best = max(kids, key=lambda c: self._overlap(q.text, c.text))
-            if self._overlap(q.text, best.text) < here - 1e-9 or here == 0:
+            # A parent's text holds all its children's words; descend while one child holds most.
+            if here == 0 or self._overlap(q.text, best.text) < 0.6 * here:
                 return clause
             clause = best
 
@@ -200,6 +201,14 @@ class Assistant:
         clause = self._pick(q, hits, docs, context, want=lambda c: bool(_departments_of(c, self.kb)))
         if clause is None or not self._relevant(q, hits) and context is None and not q.refs:
             return _not_found(hits)
+        if q.refs and any(d.duty for d in clause.facts.departments):
+            return _clause_departments(clause)
+        if not clause.facts.department_text or any(d.duty for d in clause.facts.departments):
+            # Regulations name departments in running text, often as objects ("向市大数据局报告"):
+            # the sentence that best matches the question and names a department answers it.
+            sentence = self._department_sentence(q, [clause] + [h.clause for h in hits[:3]])
+            if sentence is not None:
+                return sentence
         owner = clause if clause.facts.departments else _ancestor_with_departments(clause, self.kb)
         if owner is None:
             children = [c for c in self.kb.doc(clause.doc_id).children(clause.id) if c.facts.departments]
@@ -208,9 +217,26 @@ class Assistant:
             return lead_answer(clause, self._scorer(q))
         return lead_answer(owner, self._scorer(q))
 
+    def _department_sentence(self, q: Query, clauses: Sequence[Clause]) -> Draft | None:
+        from ingest.departments import DEPARTMENT_RE
+        from ingest.facts import split_sentences
+
+        score = self._scorer(q)
+        best: tuple[float, Clause, str] | None = None
+        for rank, clause in enumerate(_dedupe(clauses)):
+            for sentence in split_sentences(clause.text):
+                if DEPARTMENT_RE.search(sentence):
+                    s = score(_strip_label(sentence)) - rank * 0.5
+                    if best is None or s > best[0]:
+                        best = (s, clause, sentence)
+        if best is None or best[0] <= 0:
+            return None
+        _, clause, sentence = best
+        return Draft(f"根据{clause_ref(clause)}:{_strip_label(sentence)}", (Quote(clause, sentence),))
+
     def _target(self, q, hits, docs, context) -> Draft:
         explicit = context or self._referenced(q, docs) or self._titled(q, docs)
-        clauses = [explicit] if explicit else _dedupe([h.clause for h in hits])
+        clauses = [explicit] if explicit else _dedupe([c for h in hits for c in self._with_descendants(h.clause)])
         specific = refusal.missing_specific(q, clauses[0] if clauses else None)
         if specific:
             return Draft(refusal.refusal_text(specific, clauses[0] if clauses else None),
@@ -226,6 +252,9 @@ class Assistant:
             return _all_targets(explicit)
         if best is not None and not self._target_fits(q, best[1]):
             return self._content(q, hits, docs, context)
+        noun = _counted_noun(q)
+        if best is not None and noun and noun not in best[1].sentence:
+            return Draft(refusal.refusal_text(f"{noun}的数量", best[0]), _near_quote(best[0]), refused=True)
         if best is not None and _asks_several(q) and len(ranked) > 1:
             return _several_targets(ranked, score)
         if best is None:
@@ -235,6 +264,10 @@ class Assistant:
                 return Draft(refusal.refusal_text("该目标或数值", clause), _near_quote(clause), refused=True)
             return self._numbered_sentence(q, clause)
         return target_answer(*best)
+
+    def _with_descendants(self, clause: Clause) -> list[Clause]:
+        doc = self.kb.doc(clause.doc_id)
+        return [c for c in doc.clauses if clause.start <= c.start and c.end <= clause.end]
 
     def _target_fits(self, q: Query, target: Target) -> bool:
         """The target answers the question when it holds most of its content words."""
@@ -249,7 +282,10 @@ class Assistant:
         if not with_numbers:
             return Draft(refusal.refusal_text("该目标或数值", clause), _near_quote(clause), refused=True)
         best = max(with_numbers, key=score)
-        return Draft(f"根据{clause_ref(clause)}:{best}", (Quote(clause, best),))
+        noun = _counted_noun(q)
+        if noun and noun not in best:
+            return Draft(refusal.refusal_text(f"{noun}的数量", clause), _near_quote(clause), refused=True)
+        return Draft(f"根据{clause_ref(clause)}:{_strip_label(best)}", (Quote(clause, best),))
 
     def _content(self, q, hits, docs, context) -> Draft:
         clause = self._pick(q, hits, docs, context, want=lambda c: c.kind in _UNITS + (ClauseKind.PREAMBLE,))
@@ -281,11 +317,20 @@ class Assistant:
             return facts_list_answer(doc, chosen, "没有量化目标" if negated else "含量化目标")
         if q.about_incentive:
             return incentive_list_answer(doc, [c for c in units if c.facts.incentives], q.text)
-        chapter = self._referenced(q, docs) or self._chapter_named(q, doc)
+        ref = self._referenced(q, docs)
+        if ref is not None and ref.kind != ClauseKind.CHAPTER and re.search(r"部门|单位", q.text):
+            return _clause_departments(ref)
+        chapter = ref or self._chapter_named(q, doc)
         if chapter is not None and chapter.kind == ClauseKind.CHAPTER:
             return _children_list(doc, chapter)
-        if re.search(r"行动|部分|方面", q.text) and not names:
+        if re.search(r"行动|部分|方面|几章|哪几章|哪些章", q.text) and not names:
             return _chapters_list(doc)
+        if re.search(r"期限|时限|工作日|多长时间", q.text):
+            return _deadline_list(doc, self._scorer(q))
+        clause = self._pick(q, hits, docs, context)
+        items = [c for c in doc.children(clause.id) if c.kind == ClauseKind.ITEM] if clause is not None else []
+        if items and clause is not None:
+            return _items_list(clause, items)
         topical = [c for c in units if self._overlap(q.text, c.title) >= MIN_OVERLAP]
         if topical:
             return facts_list_answer(doc, topical, "相关措施")
@@ -366,6 +411,34 @@ def _children_list(doc: Document, chapter: Clause) -> Draft:
                  tuple(Quote(c, c.title) for c in kids))
 
 
+def _items_list(clause: Clause, items: Sequence[Clause]) -> Draft:
+    """"分哪几类" / "哪些行为": the lead-in sentence and the (一)(二)… items of a clause."""
+    lead = clause.text[: items[0].start - clause.start].strip()
+    lead_sentence = _strip_label(lead.split("\n")[-1]) if lead else ""
+    body = ";".join(f"{c.label}{c.title.rstrip('；;。')}" for c in items)
+    quotes = ([Quote(clause, lead.split("\n")[-1])] if lead else []) + [Quote(c, c.title) for c in items if c.title]
+    return Draft(f"根据{clause_ref(clause)},{lead_sentence}{body}。", tuple(quotes))
+
+
+def _clause_departments(clause: Clause) -> Draft:
+    names = list(dict.fromkeys(d.name for d in clause.facts.departments))
+    if not names:
+        return Draft(f"{clause_ref(clause)}未写明责任部门。", (), refused=True)
+    quotes = [Quote(clause, line) for line in clause.facts.department_text.split("\n") if line]
+    return Draft(f"{clause_ref(clause)}涉及的部门有:{'、'.join(names)}。", tuple(quotes[:6]))
+
+
+def _deadline_list(doc: Document, score) -> Draft:
+    """Every time limit written in the document that matches the question ("以工作日计算的期限")."""
+    pairs = [(c, t) for c in doc.clauses for t in c.facts.targets
+             if re.search(r"工作日|小时|天|个月|日内", t.value + t.indicator) and score(t.sentence) > 0]
+    pairs = list({(c.id, segment_of(t)): (c, t) for c, t in pairs}.values())[:8]
+    if not pairs:
+        return Draft("文件未明确相关期限。", (), refused=True)
+    body = ";".join(f"{clause_ref(c).split('「')[0]}:{segment_of(t)}" for c, t in pairs)
+    return Draft(f"文件规定的期限有:{body}。", tuple(Quote(c, segment_of(t)) for c, t in pairs))
+
+
 def _chapters_list(doc: Document) -> Draft:
     chapters = [c for c in doc.clauses if c.kind == ClauseKind.CHAPTER and c.parent_id is None and c.title]
     body = ";".join(f"{c.label}{c.title}" for c in chapters)
@@ -391,6 +464,20 @@ def _children_lead(parent: Clause, children: Sequence[Clause]) -> Draft:
                  tuple(Quote(c, c.facts.department_text.split("\n")[0]) for c in children[:6]))
 
 
+_COUNTED_RE = re.compile(r"(?:多少|几)(?:个|家|项|条|所|座|台|套|批)?([\u4e00-\u9fff]{2,6}?)(?:[?？,，。]|$|呢|吗)")
+
+
+def _counted_noun(q: Query) -> str:
+    """"计划开放多少个数据集?" → "数据集": what is being counted must be in the target."""
+    m = _COUNTED_RE.search(q.text)
+    return m.group(1) if m else ""
+
+
+def _strip_label(sentence: str) -> str:
+    """"第五条　市人民政府应当…" → "市人民政府应当…" for display (quotes keep the label)."""
+    return re.sub(r"^第[一二三四五六七八九十百零〇\d]+条[\s\u3000]*", "", sentence)
+
+
 def _asks_all(q: Query) -> bool:
     return bool(re.search(r"哪些|有什么|分别|都有|几个|所有", q.text)) or q.follow_up
 
@@ -409,7 +496,7 @@ def _all_targets(clause: Clause) -> Draft:
 
 def _several_targets(ranked: Sequence[tuple[Clause, Target]], score) -> Draft:
     top = score(ranked[0][1].indicator)
-    chosen = [(c, t) for c, t in ranked if score(t.indicator) > 0 and score(t.indicator) >= top / 3][:4]
+    chosen = [(c, t) for c, t in ranked if score(t.indicator) > 0 and score(t.indicator) >= top / 3][:4] or list(ranked[:1])
     pieces = list(dict.fromkeys((c, segment_of(t)) for c, t in chosen))
     ref = clause_ref(chosen[0][0])
     return Draft(f"根据{ref}:" + ";".join(p for _, p in pieces) + "。", tuple(Quote(c, p) for c, p in pieces))

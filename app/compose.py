@@ -101,7 +101,8 @@ def _duty_answer(clause: Clause, depts: Sequence[Department], score: Scorer) -> 
         row = next((t for t in clause.facts.targets if t.sentence == best), None)
         what = f"“{row.indicator}”指标" if row else "该指标"
         return Draft(f"根据{clause_ref(clause)},{what}的责任单位为{'、'.join(names)}。", (Quote(clause, best),))
-    text = f"根据{clause_ref(clause)}," + _clip(best, MAX_SHORT)
+    shown = re.sub(r"^第[一二三四五六七八九十百零〇\d]+条[\s\u3000]*", "", best)
+    text = f"根据{clause_ref(clause)}," + _clip(shown, MAX_SHORT)
     if not any(n in text for n in names):
         text = f"根据{clause_ref(clause)},由{'、'.join(names)}负责。"
     return Draft(text, (Quote(clause, best),))
@@ -123,11 +124,24 @@ def target_answer(clause: Clause, target: Target) -> Draft:
     """The piece of the target sentence that holds the value, number and unit as written,
     with the deadline when the sentence states one."""
     if target.display:
-        return Draft(f"根据{clause_ref(clause)}:{target.display}。", (Quote(clause, target.sentence),))
+        # Cite the table's header row too: the years and column names come from it.
+        header = _table_header(clause.text, target.sentence)
+        quotes = ((Quote(clause, header),) if header else ()) + (Quote(clause, target.sentence),)
+        return Draft(f"根据{clause_ref(clause)}:{target.display}。", quotes)
     piece = _window(target.sentence, target.value, 60)
     lead = f"{target.deadline}," if target.deadline and target.deadline not in piece else ""
     quote = target.sentence if lead else piece
     return Draft(f"根据{clause_ref(clause)}:{lead}{piece.rstrip('。;；')}。", (Quote(clause, quote),))
+
+
+def _table_header(text: str, row: str) -> str:
+    lines = text.split("\n")
+    idx = next((i for i, ln in enumerate(lines) if ln.strip() == row.strip()), None)
+    if idx is None:
+        return ""
+    while idx > 0 and lines[idx - 1].strip().startswith("|"):
+        idx -= 1
+    return lines[idx].strip()
 
 
 def _window(sentence: str, value: str, limit: int) -> str:

@@ -28,7 +28,7 @@ _DEPTS = rf"(?:{DEPARTMENT_RE.pattern})(?:[、和及](?:{DEPARTMENT_RE.pattern})
 # A department as the subject of a sentence ("市大数据局应当会同有关部门…", "第十七条　市大数据局负责…"),
 # or after 由 ("由市大数据局责令限期改正").
 _DUTY_RE = re.compile(
-    rf"(?:^{_ARTICLE_LABEL}(?={_DEPTS}(?:应当|负责|会同|牵头|统筹|主管|组织|每年|依法))|由)({_DEPTS})"
+    rf"(?:^{_ARTICLE_LABEL}(?={_DEPTS}(?:应当|负责|会同|牵头|统筹|主管|组织|每年|依法|按照|依据|分别|根据))|由)({_DEPTS})"
     rf"(?:应当)?(?:会同((?:{DEPARTMENT_RE.pattern}|有关部门)(?:[、和及](?:{DEPARTMENT_RE.pattern}))*))?")
 
 
@@ -59,7 +59,7 @@ def _parse_list(phrase: str, default_role: str = "responsible") -> tuple[Departm
             part, role = rm.group(1).strip(), {"牵头": "lead", "配合": "partner", "参与": "partner"}[rm.group(2)]
         elif lead_marked and default_role == "responsible":
             role = "partner"
-        if part and is_department(part):
+        if part and (is_department(part) or is_department(re.sub(r"[（(][^）)]*[）)]$", "", part))):
             out.append(Department(part, role))
     return tuple(out)
 
@@ -99,7 +99,8 @@ def split_sentences(text: str) -> list[str]:
 
 # ---- targets ----------------------------------------------------------------------------
 
-_UNITS = ("万亿元", "亿元", "万元", "元", "亿个", "万个", "个", "万家", "家", "项", "座", "台", "套", "公里",
+_UNITS = ("万亿元", "亿元", "万元", "元", "亿个", "万个", "万台", "万家", "万户", "个工作日", "个月", "工作日", "小时", "天",
+          "个", "万家", "家", "项", "座", "台", "套", "公里",
           "千米", "万人", "人", "人次", "次", "户", "%", "％", "倍", "万千瓦", "千瓦", "吨", "条", "所", "款",
           "名", "场", "批", "亿", "万", "个百分点", "GB", "Gbps", "M", "兆")
 _VALUE_RE = re.compile(
@@ -179,7 +180,7 @@ def _indicator(seg: str, vm: re.Match[str], verb: str) -> str:
 
 _BENEFIT_WORDS = ("补贴", "奖励", "补助", "奖补", "保险补偿", "贴息", "资助", "扶持", "服务券", "流量券", "创新券",
                   "券", "减免", "优先", "一次性奖励", "资金支持", "担保")
-_DUI_RE = re.compile(r"对([^。;；]{2,80}?)(?:,|，)?(?:按[^。;；,，]{0,30}?)?给予([^。;；,，]{1,40})")
+_DUI_RE = re.compile(r"对([^。;；]{2,80}?)(?:,|，)?(?:分别)?(?:按[^。;；,，]{0,30}?)?给予([^。;；,，]{1,40})")
 _AMOUNT_RE = re.compile(r"\d+(?:\.\d+)?\s*(?:万亿元|亿元|万元|元|%|％)")
 _CAP_RE = re.compile(r"(?:最高|最多|单个[^,，。;；]{0,8}最高|累计最高)(?:不超过|可达|给予)?\s*\d+(?:\.\d+)?\s*(?:亿元|万元|元)")
 
@@ -194,7 +195,10 @@ def extract_incentives(text: str) -> tuple[Incentive, ...]:
         if not benefit or (len(condition) < 2 and "券" not in benefit):
             continue
         cap = _CAP_RE.search(sentence)
-        amounts = [a for a in _AMOUNT_RE.findall(sentence) if not cap or a not in cap.group(0)]
+        # Amounts in the condition ("投资额在500万元以上的") are thresholds, not the benefit.
+        marked = f"对{condition}"
+        after = sentence[sentence.find(marked) + len(marked):] if condition and marked in sentence else sentence
+        amounts = [a for a in _AMOUNT_RE.findall(after) if not cap or a not in cap.group(0)]
         out.append(Incentive(sentence, condition, benefit, amounts[0] if amounts else "", cap.group(0) if cap else ""))
     return tuple(out)
 
