@@ -183,11 +183,14 @@ class Assistant:
 
     def _overlap(self, question: str, text: str) -> float:
         """Share of the question's content characters (question words excluded) found in ``text``."""
-        tokens = [t for t in self.kb.tokenizer(_strip_question_words(question)) if len(t) > 1 or t.isdigit()]
-        # English words a Chinese corpus never uses ("who is in charge") say nothing about relevance.
-        tokens = [t for t in tokens if not (t.isascii() and t.isalpha() and not self.kb.has_term(t))]
+        raw = [t for t in self.kb.tokenizer(_strip_question_words(question)) if len(t) > 1 or t.isdigit()]
+        # In a Chinese question, English words the corpus never uses ("who is in charge") say
+        # nothing about relevance; in an all-English question they are all there is.
+        mixed = bool(re.search(r"[\u4e00-\u9fff]", question))
+        tokens = [t for t in raw if not (mixed and t.isascii() and t.isalpha() and not self.kb.has_term(t))]
         if not tokens:
-            return 1.0  # nothing but question words: let the intent handler decide
+            # Nothing but question words: let the intent handler decide. Only unknown English: off topic.
+            return 0.0 if raw else 1.0
         lowered = text.lower()
         return sum(len(t) for t in tokens if t in lowered) / sum(len(t) for t in tokens)
 

@@ -108,15 +108,18 @@ def sources_html(citations: Sequence[Citation]) -> str:
             + "".join(items) + "</div>")
 
 
-def answer_html(answer_text: str, notes: Sequence[str] = (), citations: Sequence[Citation] = ()) -> str:
+def answer_html(answer_text: str, notes: Sequence[str] = (), citations: Sequence[Citation] = (),
+                streaming: bool = False) -> str:
+    """The assistant message; while ``streaming`` the answer carries a class saying it is unfinished."""
     notes_html = "".join(f'<div class="pqa-note">提示:{html.escape(n)}</div>' for n in notes)
-    return f'{notes_html}<div class="pqa-answer">{_text_html(answer_text)}</div>{sources_html(citations)}'
+    cls = "pqa-answer pqa-streaming" if streaming else "pqa-answer"
+    return f'{notes_html}<div class="{cls}">{_text_html(answer_text)}</div>{sources_html(citations)}'
 
 
 # ---- chat -----------------------------------------------------------------------------------
 
 
-def _messages(turns: Sequence[dict[str, Any]], pending: str | None = None, partial: str = "") -> list[dict]:
+def _messages(turns: Sequence[dict[str, Any]], pending: str | None = None, partial_html: str = "") -> list[dict]:
     """Chat messages for the finished turns, plus the question being answered (if any)."""
     msgs: list[dict] = []
     for t in turns:
@@ -124,7 +127,7 @@ def _messages(turns: Sequence[dict[str, Any]], pending: str | None = None, parti
                  {"role": "assistant", "content": t["html"]}]
     if pending is not None:
         msgs += [{"role": "user", "content": _text_html(pending)},
-                 {"role": "assistant", "content": answer_html(partial or "正在查找相关条款…")}]
+                 {"role": "assistant", "content": partial_html or answer_html("正在查找相关条款…", streaming=True)}]
     return msgs
 
 
@@ -162,7 +165,7 @@ def _respond(service: AssistantService):
         history = [t["question"] for t in turns]
         answer = _ask(service, question, history)
         for partial in _progressive(answer.answer):
-            yield _messages(turns, shown, answer_html(partial, answer.notes)), turns, ""
+            yield _messages(turns, shown, answer_html(partial, answer.notes, streaming=True)), turns, ""
             time.sleep(STREAM_DELAY_S)
         turn = {"question": question, "shown_question": shown, "history": history,
                 "answer": answer.to_dict(), "html": answer_html(answer.answer, answer.notes, answer.citations)}
@@ -267,9 +270,10 @@ def tree_html(doc: Document) -> str:
 def report_html(report: IngestReport) -> str:
     lines = [f'<li class="pqa-ok">已导入:{html.escape(s)}</li>' for s in report.added]
     lines += [f'<li class="pqa-ok">已更新:{html.escape(s)}</li>' for s in report.replaced]
+    lines += [f'<li class="pqa-ok">已重新解析:{html.escape(s)}</li>' for s in report.reparsed]
     lines += [f"<li>内容未变化,跳过:{html.escape(s)}</li>" for s in report.unchanged]
     lines += [f'<li class="pqa-fail">导入失败:{html.escape(s)}:{html.escape(r)}</li>' for s, r in report.failed]
-    summary = f"共新增条款 {report.clauses} 条。" if report.added or report.replaced else ""
+    summary = f"共新增条款 {report.clauses} 条。" if report.added or report.replaced or report.reparsed else ""
     return f'<ul class="pqa-report">{"".join(lines)}</ul>{summary}'
 
 
@@ -303,7 +307,8 @@ def _documents_tab(service: AssistantService, max_mb: int) -> tuple[Any, list[An
             return ("", *refresh(), None)
         report = _ingest(service, paths, lambda stage, done, total: progress(
             done / max(total, 1), desc=f"{_progress_label(stage)} {done}/{total}"))
-        new = next((d.id for d in _documents(service) if d.source in report.added + report.replaced), None)
+        changed = report.added + report.replaced + report.reparsed
+        new = next((d.id for d in _documents(service) if d.source in changed), None)
         return (report_html(report), *refresh(new), None)
 
     def delete(doc_id: str | None):

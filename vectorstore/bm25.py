@@ -20,7 +20,8 @@ jieba.setLogLevel(logging.WARNING)
 
 _KEEP_RE = re.compile(r"[\w\u4e00-\u9fff%％]")
 _STOP = set("的 了 和 与 及 等 在 是 为 对 由 将 把 被 有 哪些 什么 多少 吗 呢 啊 请问 一下 怎么 如何 哪个 哪里 谁 是否 "
-            "可以 能否 能不能 负责 部门 单位 文件 方案 规定 年 个 我们 我 你 您".split())
+            "可以 能否 能不能 负责 部门 单位 文件 方案 规定 年 个 我们 我 你 您 "
+            "what is the of a an to in for on who how which does do are was be by with about".split())
 _BASE_TERMS = ("DCMM", "数据管理能力成熟度", "贯标", "首版次", "流片", "云服务券", "流量券", "创新服务券", "双千兆",
                "工业互联网", "大数据", "数字经济", "数据要素", "专精特新", "5G", "IPv6", "NB-IoT", "信创")
 

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -79,7 +80,8 @@ class KnowledgeBase:
         """Does any document contain ``term`` (case-insensitive)?"""
         if self._lower_texts is None:
             self._lower_texts = [d.text.lower() for d in self.documents]
-        return any(term.lower() in t for t in self._lower_texts)
+        pattern = re.compile(rf"(?<![a-z]){re.escape(term.lower())}(?![a-z])")
+        return any(pattern.search(t) for t in self._lower_texts)
 
     def departments_in(self, text: str) -> list[str]:
         """Department names (as documents write them, or their aliases) in ``text``, longest first."""

@@ -1,4 +1,4 @@
-"""Shared ``Depends`` callables: settings, the assistant service, the optional API key."""
+"""Shared request guards: settings, the assistant service, the optional API key, body-size limits."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.datastructures import Headers
 
 from app.api.schemas import error_body
 from app.config import Settings, get_settings
@@ -43,3 +44,37 @@ def error_response(status_code: int, message: str, type_: str, headers: dict[str
                    **extra) -> JSONResponse:
     """An error in OpenAI's shape ({"error": {"message", "type", "code"}}), message in Chinese."""
     return JSONResponse(error_body(status_code, message, type_, **extra), status_code=status_code, headers=headers)
+
+
+class BodySizeLimit:
+    """ASGI middleware: refuse request bodies over the limit for their path with a JSON 413.
+
+    Declared sizes (Content-Length) are refused before reading; chunked bodies are counted
+    as they arrive. The overflow is raised as an HTTPException, which FastAPI passes on to
+    our handler (other exceptions while reading a body become a generic 400).
+    """
+
+    def __init__(self, app, default: int, limits: dict[str, int]) -> None:
+        self.app = app
+        self.default = default
+        self.limits = limits  # path prefix → bytes
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        limit = next((v for p, v in self.limits.items() if scope["path"].startswith(p)), self.default)
+        message = f"请求体过大(上限 {limit / 1024 / 1024:g}MB)"
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            return await error_response(413, message, "invalid_request_error")(scope, receive, send)
+        received = 0
+
+        async def counted_receive():
+            nonlocal received
+            event = await receive()
+            received += len(event.get("body", b"")) if event["type"] == "http.request" else 0
+            if received > limit:
+                raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, message)
+            return event
+
+        await self.app(scope, counted_receive, send)

@@ -15,7 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.api.dependencies import error_response, require_api_key
+from app.api.dependencies import BodySizeLimit, error_response, require_api_key
 from app.api.routers import ask, chat, documents, health
 from app.config import Settings, get_settings
 from app.errors import AssistantError, user_message
@@ -30,7 +30,8 @@ _STATUS_MESSAGES = {401: "未授权", 403: "禁止访问", 404: "未找到该地
                     413: "请求体过大", 415: "不支持的请求格式(Content-Type)"}
 _VALIDATION_MESSAGES = {"missing": "缺少字段", "extra_forbidden": "不支持的字段", "string_type": "应为字符串",
                         "list_type": "应为列表", "bool_type": "应为布尔值", "too_short": "不能为空",
-                        "too_long": "条目过多", "literal_error": "取值不在允许范围内", "model_attributes_type": "应为对象"}
+                        "too_long": "条目过多", "literal_error": "取值不在允许范围内", "model_attributes_type": "应为对象",
+                        "model_type": "应为 JSON 对象"}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -45,16 +46,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             log.warning("索引暂不可用:%s", user_message(ex))
         yield
 
-    app = FastAPI(title="政策问答助手 API", version="0.1.0", lifespan=lifespan, max_body_size=JSON_BODY_LIMIT,
+    app = FastAPI(title="政策问答助手 API", version="0.1.0", lifespan=lifespan,
                   description="基于已导入的政策文件回答问题,每个回答附原文依据。设置 POLICYQA_API_KEY 后需 Bearer 密钥。")
     app.state.service = AssistantService(settings)
     app.dependency_overrides[get_settings] = lambda: settings
     _add_error_handlers(app)
+    app.add_middleware(BodySizeLimit, default=JSON_BODY_LIMIT, limits={"/v1/documents": upload_limit})
     secured = [Depends(require_api_key)]
     app.include_router(health.router)
     app.include_router(ask.router, dependencies=secured)
     app.include_router(chat.router, dependencies=secured)
-    app.include_router(documents.router, dependencies=secured, max_body_size=upload_limit)
+    app.include_router(documents.router, dependencies=secured)
     return app
 
 
@@ -63,10 +65,8 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, ex: StarletteHTTPException):
-        default = ex.detail == HTTPStatus(ex.status_code).phrase or ex.detail == "Content Too Large"
+        default = ex.detail == HTTPStatus(ex.status_code).phrase  # Starlette's English text: ours instead
         message = _STATUS_MESSAGES.get(ex.status_code, str(ex.detail)) if default else str(ex.detail)
-        if ex.status_code == 413 and (limit := request.scope.get("starlette.max_body_size")):
-            message += f"(上限 {limit / 1024 / 1024:g}MB)"
         kind = "authentication_error" if ex.status_code == 401 else "invalid_request_error"
         return error_response(ex.status_code, message, kind, headers=getattr(ex, "headers", None))
 

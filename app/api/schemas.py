@@ -175,6 +175,7 @@ class IngestOut(BaseModel):
     added: list[str]
     replaced: list[str]
     unchanged: list[str]
+    reparsed: list[str] = Field(default_factory=list, description="内容未变、按新版解析器重新解析的文件")
     failed: list[FailedFile]
     clauses: int
     chunks_added: int

@@ -46,12 +46,12 @@ async def upload_documents(service: ServiceDep, settings: SettingsDep, response:
     items = [(u.filename or "", await u.read(limit + 1)) for u in uploads]
     report = await run_in_threadpool(service.ingest_uploads, items)
     out = IngestOut(added=report.added, replaced=report.replaced, unchanged=report.unchanged,
-                    failed=[FailedFile(source=s, reason=r) for s, r in report.failed],
+                    reparsed=report.reparsed, failed=[FailedFile(source=s, reason=r) for s, r in report.failed],
                     clauses=report.clauses, chunks_added=report.chunks_added)
-    if not (report.added or report.replaced or report.unchanged):
+    if not (report.added or report.replaced or report.unchanged or report.reparsed):
         reasons = ";".join(f"{f.source}:{f.reason}" for f in out.failed)
         return error_response(422, f"文件未能导入。{reasons}", "ingest_error", failed=out.model_dump()["failed"])
-    if not (report.added or report.replaced):
+    if not (report.added or report.replaced or report.reparsed):
         response.status_code = status.HTTP_200_OK
     return out
 
