@@ -28,7 +28,7 @@ _INJECTION_RE = re.compile(r"忽略|无视|ignore|system prompt|系统提示|扮
 _UNITS = (ClauseKind.ARTICLE, ClauseKind.ITEM)
 MIN_OVERLAP = 0.5  # share of the question's content words a clause must contain to be relevant
 _QUESTION_WORDS_RE = re.compile(
-    r"哪些|哪个|哪家|哪几|什么|多少|怎么|怎样|如何|是否|能否|能不能|可不可以|可以|谁|吗|呢|请问|一下|主要|内容|部门|单位|"
+    r"多长时间|多久|多少天|时间内|什么时候|一次|哪些|哪个|哪家|哪几|什么|多少|怎么|怎样|如何|是否|能否|能不能|可不可以|可以|谁|吗|呢|请问|一下|主要|内容|部门|单位|"
     r"负责|牵头|目标|要求|规定|措施|文件|方案|这块|这个|那个|具体|情况|有关|相关|关于|我们|我司|公司|企业|告诉我|介绍|"
     r"方面|部署|提到|提出|点名|分别|哪里|说了|怎么说|表述|指的是|指什么|今年|全省|达到|多大|归|管|抓|做|干|搞|"
     r"有没有|是不是|能不能|支持吗|支持|是")
@@ -195,7 +195,10 @@ class Assistant:
         return sum(len(t) for t in tokens if t in lowered) / sum(len(t) for t in tokens)
 
     def _scorer(self, q: Query):
+        from app.intent import SYNONYMS
+
         tokens = [t for t in self.kb.tokenizer(q.text) if len(t) > 1 or t.isdigit()]
+        tokens += [syn for word, syns in SYNONYMS.items() if word in q.text for syn in syns]
         return lambda s: sum(len(t) for t in tokens if t.lower() in s.lower())
 
     # ---- intents ------------------------------------------------------------------------
@@ -245,6 +248,10 @@ class Assistant:
             return Draft(refusal.refusal_text(specific, clauses[0] if clauses else None),
                          _near_quote(clauses[0] if clauses else None), refused=True)
         score = self._scorer(q)
+        if re.search(r"多久.{0,6}一次|频率|频次|多长时间.{0,4}一次|几年一次", q.text):
+            freq = self._frequency(q, hits)
+            if freq is not None:
+                return freq
         if explicit is not None and explicit.facts.targets and _asks_all(q):
             return _all_targets(explicit)
         ranked = _ranked_targets(clauses, score)
@@ -258,7 +265,7 @@ class Assistant:
         noun = _counted_noun(q)
         if best is not None and noun and noun not in best[1].sentence:
             return Draft(refusal.refusal_text(f"{noun}的数量", best[0]), _near_quote(best[0]), refused=True)
-        if best is not None and _asks_several(q) and len(ranked) > 1:
+        if best is not None and len(ranked) > 1 and (_asks_several(q) or _close_second(ranked, score)):
             return _several_targets(ranked, score)
         if best is None:
             clause = explicit or (hits[0].clause if hits else None)
@@ -267,6 +274,41 @@ class Assistant:
                 return Draft(refusal.refusal_text("该目标或数值", clause), _near_quote(clause), refused=True)
             return self._numbered_sentence(q, clause)
         return target_answer(*best)
+
+    def _definition(self, q: Query, docs: Sequence[Document]) -> Draft | None:
+        """"什么是公共数据?" → the sentence that defines it ("本办法所称公共数据，是指…")."""
+        m = re.search(r"什么(?:是|叫)(.{2,12}?)[?？]?$|^(.{2,12}?)(?:是什么|指什么|是指什么|的定义|的含义)", q.text)
+        if not m:
+            return None
+        term = (m.group(1) or m.group(2)).strip("“”\"")
+        pattern = re.compile(rf"[^。\n]*(?:所称{re.escape(term)}|{re.escape(term)}[,，]?是指)[^。\n]*。?")
+        for doc in docs:
+            found = pattern.search(doc.text)
+            clause = self._deepest(doc, found.start()) if found else None
+            if clause is not None:
+                sentence = found.group(0).strip()
+                return Draft(f"根据{clause_ref(clause)}:{_strip_label(sentence)}", (Quote(clause, sentence),))
+        return None
+
+    def _deepest(self, doc: Document, offset: int) -> Clause | None:
+        inside = [c for c in doc.clauses if c.start <= offset < c.end]
+        return max(inside, key=lambda c: (c.level, c.start), default=None)
+
+    def _frequency(self, q: Query, hits: Sequence[Hit]) -> Draft | None:
+        """"多久评估一次?" → the best sentence that states a frequency (每年/每季度/定期)."""
+        from ingest.facts import split_sentences
+
+        score = self._scorer(q)
+        best = None
+        for rank, h in enumerate(hits[:4]):
+            for sentence in split_sentences(h.clause.text):
+                if re.search(r"每(?:年|季度|半年|月|周)|定期|至少.{0,4}一次", sentence):
+                    s = score(sentence) - rank
+                    if best is None or s > best[0]:
+                        best = (s, h.clause, sentence)
+        if best is None or best[0] <= 0:
+            return None
+        return Draft(f"根据{clause_ref(best[1])}:{_strip_label(best[2])}", (Quote(best[1], best[2]),))
 
     def _with_descendants(self, clause: Clause) -> list[Clause]:
         doc = self.kb.doc(clause.doc_id)
@@ -291,6 +333,9 @@ class Assistant:
         return Draft(f"根据{clause_ref(clause)}:{_strip_label(best)}", (Quote(clause, best),))
 
     def _content(self, q, hits, docs, context) -> Draft:
+        defined = self._definition(q, docs)
+        if defined is not None:
+            return defined
         clause = self._pick(q, hits, docs, context, want=lambda c: c.kind in _UNITS + (ClauseKind.PREAMBLE,))
         if clause is None or (context is None and not q.refs and not self._relevant(q, hits)):
             return _not_found(hits)
@@ -313,7 +358,9 @@ class Assistant:
         negated = bool(re.search(r"没有|不参与|未参与|不涉及|无", q.text))
         names = self.kb.departments_in(q.text)
         if names:
-            return department_list_answer(doc, names[0], [c for c in units if c.facts.departments],
+            owners = [c for c in doc.clauses if c.facts.departments
+                      and (c.kind in _UNITS or any("|" in d.duty for d in c.facts.departments))]
+            return department_list_answer(doc, names[0], owners,
                                           only=bool(re.search(r"单独|独立|只由|仅由", q.text)), negated=negated)
         if any(w in q.text for w in ("目标", "量化", "指标", "数值")):
             chosen = [c for c in units if bool(c.facts.targets) != negated]
@@ -323,6 +370,11 @@ class Assistant:
         ref = self._referenced(q, docs)
         if ref is not None and ref.kind != ClauseKind.CHAPTER and re.search(r"部门|单位", q.text):
             return _clause_departments(ref)
+        if ref is None and re.search(r"类|种|情形|行为|原则|方式", q.text):
+            clause = self._pick(q, hits, docs, context)
+            items = [c for c in doc.children(clause.id) if c.kind == ClauseKind.ITEM] if clause is not None else []
+            if items:
+                return _items_list(clause, items)
         chapter = ref or self._chapter_named(q, doc)
         if chapter is not None and chapter.kind == ClauseKind.CHAPTER:
             return _children_list(doc, chapter)
@@ -330,9 +382,11 @@ class Assistant:
             return _chapters_list(doc)
         if re.search(r"期限|时限|工作日|多长时间", q.text):
             return _deadline_list(doc, self._scorer(q))
+        if re.search(r"时间节点|节点|截止", q.text):
+            return _time_nodes(doc)
         clause = self._pick(q, hits, docs, context)
         items = [c for c in doc.children(clause.id) if c.kind == ClauseKind.ITEM] if clause is not None else []
-        if items and clause is not None:
+        if items and clause is not None and re.search(r"类|种|情形|行为|原则|方式|情况", q.text):
             return _items_list(clause, items)
         topical = [c for c in units if self._overlap(q.text, c.title) >= MIN_OVERLAP]
         if topical:
@@ -431,6 +485,23 @@ def _clause_departments(clause: Clause) -> Draft:
     return Draft(f"{clause_ref(clause)}涉及的部门有:{'、'.join(names)}。", tuple(quotes[:6]))
 
 
+def _time_nodes(doc: Document) -> Draft:
+    """Every dated deadline in the document ("2023年6月底前完成…"), in document order."""
+    from ingest.facts import split_sentences
+
+    found: list[tuple[Clause, str]] = []
+    for c in doc.clauses:
+        if doc.children(c.id):
+            continue
+        for sentence in split_sentences(c.text):
+            for m in re.finditer(r"[^，,;；。]*(?:\d{4}年)?\d{1,2}月(?:底|末|\d{1,2}日)前[^，,;；。]*", sentence):
+                found.append((c, m.group(0).strip()))
+    if not found:
+        return Draft("文件未明确具体的时间节点。", (), refused=True)
+    body = ";".join(f"{p}({clause_ref(c).split('「')[0]})" for c, p in found[:10])
+    return Draft(f"文件中的时间节点有:{body}。", tuple(Quote(c, p) for c, p in found[:10]))
+
+
 def _deadline_list(doc: Document, score) -> Draft:
     """Every time limit written in the document that matches the question ("以工作日计算的期限")."""
     pairs = [(c, t) for c in doc.clauses for t in c.facts.targets
@@ -503,6 +574,13 @@ def _several_targets(ranked: Sequence[tuple[Clause, Target]], score) -> Draft:
     pieces = list(dict.fromkeys((c, segment_of(t)) for c, t in chosen))
     ref = clause_ref(chosen[0][0])
     return Draft(f"根据{ref}:" + ";".join(p for _, p in pieces) + "。", tuple(Quote(c, p) for c, p in pieces))
+
+
+def _close_second(ranked: Sequence[tuple[Clause, Target]], score) -> bool:
+    """Two targets about the same indicator in different places (a table row and a task)."""
+    (c1, t1), (c2, t2) = ranked[0], ranked[1]
+    s1, s2 = score(t1.indicator), score(t2.indicator)
+    return c1.id != c2.id and s1 > 0 and s2 >= s1 and segment_of(t1) != segment_of(t2)
 
 
 def segment_of(t: Target) -> str:

@@ -198,7 +198,10 @@ def department_list_answer(doc: Document, name: str, clauses: Sequence[Clause], 
         return Draft(f"{name}未参与的有{len(rest)}项:" + "、".join(clause_ref(c) for c in rest) + "。",
                      tuple(Quote(c, c.facts.department_text.split("\n")[0]) for c in rest))
     hits = [c for c in named if len(c.facts.departments) == 1] if only else named
-    shown = "、".join(clause_ref(c) for c in hits)
+    rows = [c for c in hits if all(d.duty and "|" in d.duty for d in c.facts.departments if matches(name, d.name))]
+    hits = [c for c in hits if c not in rows]
+    shown = "、".join([clause_ref(c) for c in hits] + [f"指标“{t.indicator}”" for c in rows for t in c.facts.targets
+                       if any(d.duty == t.sentence and matches(name, d.name) for d in c.facts.departments)])
     text = f"由{name}单独负责的有{len(hits)}项:{shown}。" if only else f"{name}参与{len(hits)}项:{shown}。"
     return Draft(text, tuple(Quote(c, c.facts.department_text.split("\n")[0]) for c in hits))
 
@@ -215,6 +218,13 @@ def incentive_list_answer(doc: Document, clauses: Sequence[Clause], question: st
     pairs = [(c, i) for c in clauses for i in c.facts.incentives]
     if "券" in question:
         pairs = [(c, i) for c, i in pairs if "券" in i.benefit]
+    if re.search(r"上限|最高|封顶", question):
+        pairs = [(c, i) for c, i in pairs if i.cap]
+        shown = "、".join(f"{i.benefit}({i.cap},{clause_ref(c)})" for c, i in pairs)
+        return Draft(f"设有金额上限的支持政策:{shown}。", tuple(Quote(c, i.sentence) for c, i in pairs)) if pairs \
+            else Draft("文件未写明设有上限的支持政策。", (), refused=True)
+    named = [(c, i) for c, i in pairs if any(w in i.benefit for w in re.findall(r"一次性奖励|奖励|补助|补贴|券", question))]
+    pairs = named or pairs
     if not pairs:
         return Draft(f"《{doc.title}》中没有找到相关的支持政策。", (), refused=True)
     shown = "、".join(f"{i.benefit}({clause_ref(c)})" for c, i in pairs)

@@ -4,10 +4,12 @@ An ingest or delete writes a new index version (possibly from another process, e
 ``policyqa ingest`` while the server runs); ``AssistantService.get()`` notices the new version
 and rebuilds the ``Assistant``, so the index updates without restarting the server.
 
-    >>> service = AssistantService(get_settings())
-    >>> service.get().ask("DCMM贯标由哪些部门负责?").answer
-    >>> service.ingest_uploads([("new-policy.txt", data)]).added
-    ['new-policy.txt']
+Usage::
+
+    service = AssistantService(get_settings())
+    service.get().ask("DCMM贯标由哪些部门负责?").answer
+    service.ingest_uploads([("new-policy.txt", data)]).added    # ['new-policy.txt']
+    service.delete(["new-policy.txt"])                           # ['new-policy.txt']
 """
 
 from __future__ import annotations

@@ -31,8 +31,10 @@ EXAMPLES = (
     "对首次通过DCMM二级及以上的企业有什么支持?",
     "省大数据局负责哪些任务?",
 )
-STREAM_STEP = 3  # characters added per streamed update
+STREAM_STEP = 3  # fewest characters added per streamed update
+STREAM_UPDATES = 40  # most updates per answer, so long answers do not take long to appear
 STREAM_DELAY_S = 0.02  # pause between updates: fast, but visibly progressive
+SUMMARY_QUOTE_CHARS = 40  # quotes are cut short in the source line; the clause shows them whole
 UPLOAD_TYPES = [".txt", ".md", ".docx", ".pdf", ".html", ".htm"]
 
 CSS = """
@@ -99,13 +101,18 @@ def sources_html(citations: Sequence[Citation]) -> str:
     items = []
     for cites in groups.values():
         first = cites[0]
-        quotes = "".join(f'<span class="pqa-quote">「{html.escape(c.quote)}」</span>' for c in cites)
-        body = highlight(first.clause_text, [c.quote for c in cites]) if first.clause_text else quotes
+        body = highlight(first.clause_text, [c.quote for c in cites]) if first.clause_text else "<br>".join(
+            html.escape(c.quote) for c in cites)
+        quotes = "".join(f'<span class="pqa-quote">「{html.escape(_shorten(c.quote))}」</span>' for c in cites)
         items.append(f'<details class="pqa-source"><summary><span class="pqa-doc">《{html.escape(first.title)}》'
                      f'</span> <span class="pqa-path">{html.escape(" › ".join(first.path))}</span>{quotes}'
                      f'</summary><div class="pqa-clause">{body}</div></details>')
     return ('<div class="pqa-sources"><div class="pqa-sources-title">依据(点击展开条款原文)</div>'
             + "".join(items) + "</div>")
+
+
+def _shorten(text: str, limit: int = SUMMARY_QUOTE_CHARS) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def answer_html(answer_text: str, notes: Sequence[str] = (), citations: Sequence[Citation] = (),
@@ -132,7 +139,8 @@ def _messages(turns: Sequence[dict[str, Any]], pending: str | None = None, parti
 
 
 def _progressive(text: str) -> Iterator[str]:
-    for end in range(STREAM_STEP, len(text) + STREAM_STEP, STREAM_STEP):
+    step = max(STREAM_STEP, -(-len(text) // STREAM_UPDATES))
+    for end in range(step, len(text) + step, step):
         yield text[:end]
 
 
@@ -220,9 +228,8 @@ def _chat_tab(service: AssistantService) -> None:
                              placeholder="可先写下意见,再点击回答下方的“赞”或“踩”图标;也可直接提交意见")
         comment_btn = gr.Button("提交意见", size="sm", elem_id="pqa-comment-send")
         status = gr.Markdown(elem_id="pqa-feedback-status")
-    respond = _respond(service)
-    for trigger in (box.submit, send.click):
-        trigger(respond, [box, turns], [chatbot, turns, box])
+    # One event for both triggers: a second question waits until the first answer is complete.
+    gr.on([box.submit, send.click], _respond(service), [box, turns], [chatbot, turns, box])
     on_like, on_comment = _feedback(service)
     chatbot.like(on_like, [turns, comment], [comment, status])
     comment_btn.click(on_comment, [turns, comment], [comment, status])
@@ -261,7 +268,7 @@ def tree_html(doc: Document) -> str:
         if c.kind == ClauseKind.DOCUMENT:
             continue
         head = html.escape(f"[{_KIND_NAMES.get(c.kind, c.kind.value)}] {c.label}{c.title[:60]}")
-        nodes.append(f'<div class="pqa-node" style="margin-left:{max(c.level - 1, 0) * 1.2:.1f}em">'
+        nodes.append(f'<div class="pqa-node" style="margin-left:{c.level * 1.2:.1f}em">'
                      f'<details><summary>{head}</summary><div class="pqa-clause">{_text_html(c.text)}</div>'
                      f"</details>{_facts_html(c)}</div>")
     return f'<table class="pqa-meta">{meta}</table><div class="pqa-tree">{"".join(nodes)}</div>'
@@ -273,7 +280,7 @@ def report_html(report: IngestReport) -> str:
     lines += [f'<li class="pqa-ok">已重新解析:{html.escape(s)}</li>' for s in report.reparsed]
     lines += [f"<li>内容未变化,跳过:{html.escape(s)}</li>" for s in report.unchanged]
     lines += [f'<li class="pqa-fail">导入失败:{html.escape(s)}:{html.escape(r)}</li>' for s, r in report.failed]
-    summary = f"共新增条款 {report.clauses} 条。" if report.added or report.replaced or report.reparsed else ""
+    summary = f"共解析条款 {report.clauses} 条。" if report.added or report.replaced or report.reparsed else ""
     return f'<ul class="pqa-report">{"".join(lines)}</ul>{summary}'
 
 
@@ -287,7 +294,7 @@ def _documents_tab(service: AssistantService, max_mb: int) -> tuple[Any, list[An
                          label="已导入的文档", elem_id="pqa-docs")
     with gr.Group():
         files = gr.File(label=f"上传新文件(.txt/.md/.docx/.pdf/.html,每个不超过{max_mb}MB)", file_count="multiple",
-                        file_types=UPLOAD_TYPES, elem_id="pqa-upload")
+                        file_types=UPLOAD_TYPES, elem_id="pqa-upload", height=160)
         ingest_btn = gr.Button("导入所选文件", variant="primary", elem_id="pqa-ingest")
     result = gr.HTML(elem_id="pqa-ingest-result")
     with gr.Row(equal_height=True):

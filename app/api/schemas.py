@@ -37,7 +37,7 @@ class AnswerOut(BaseModel):
     question: str
     answer: str
     refused: bool = Field(description="文件中没有答案时为 true")
-    intent: Literal["lead", "target", "content", "eligibility", "list", "meta", "other"]
+    intent: str = Field(description="lead、target、content、eligibility、list、meta 或 other")
     citations: list[CitationOut]
     elapsed_ms: float
     notes: list[str] | None = Field(None, description="提示,例如问题过长已截断")
