@@ -59,10 +59,7 @@ def _pack_sentences(text: str, start: int, end: int, max_chars: int) -> list[tup
     """Group consecutive sentences of text[start:end] into spans of at most ``max_chars``."""
     spans: list[tuple[int, int]] = []
     cur_s = cur_e = None
-    for m in _SENTENCE_RE.finditer(text, start, end):
-        s, e = _strip_span(text, m.start(), m.end())
-        if s >= e:
-            continue
+    for s, e in _sentence_spans(text, start, end, max_chars):
         if cur_s is not None and e - cur_s > max_chars:
             spans.append((cur_s, cur_e))
             cur_s = None
@@ -71,6 +68,18 @@ def _pack_sentences(text: str, start: int, end: int, max_chars: int) -> list[tup
     if cur_s is not None:
         spans.append((cur_s, cur_e))
     return spans
+
+
+def _sentence_spans(text: str, start: int, end: int, max_chars: int):
+    """Sentence spans, with a sentence longer than ``max_chars`` (a table, or text without
+    punctuation) cut into ``max_chars`` pieces so no chunk grows without bound."""
+    for m in _SENTENCE_RE.finditer(text, start, end):
+        s, e = _strip_span(text, m.start(), m.end())
+        while e - s > max_chars:
+            yield s, s + max_chars
+            s += max_chars
+        if s < e:
+            yield s, e
 
 
 def _strip_span(text: str, s: int, e: int) -> tuple[int, int]:

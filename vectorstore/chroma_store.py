@@ -69,7 +69,7 @@ class ChromaStore:
         """Embed and add chunks (callers pass only new ones: ids are content hashes)."""
         for i in range(0, len(chunks), _BATCH):
             batch = chunks[i:i + _BATCH]
-            vectors = self._emb.embed_documents(list(texts_to_embed[i:i + _BATCH]))
+            vectors = _embed_unique(self._emb, list(texts_to_embed[i:i + _BATCH]))
             self._col.upsert(ids=[c.id for c in batch], embeddings=vectors, documents=[c.text for c in batch],
                              metadatas=[_clean_meta(c.meta) for c in batch])
             if progress:
@@ -104,6 +104,13 @@ class ChromaStore:
                               include=["documents", "metadatas", "distances"])
         return [VectorHit(i, 1.0 - d, t, m) for i, d, t, m in
                 zip(res["ids"][0], res["distances"][0], res["documents"][0], res["metadatas"][0])]
+
+
+def _embed_unique(emb: Embeddings, texts: list[str]) -> list[list[float]]:
+    """Embed each distinct text once (repeated boilerplate or junk costs one embedding)."""
+    unique = list(dict.fromkeys(texts))
+    vectors = dict(zip(unique, emb.embed_documents(unique)))
+    return [vectors[t] for t in texts]
 
 
 def _clean_meta(meta: dict[str, Any]) -> dict[str, Any]:
