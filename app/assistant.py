@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import replace
 from collections.abc import Sequence
 
 from app import refusal
@@ -48,8 +49,9 @@ class Assistant:
 
     # ---- public -----------------------------------------------------------------------
 
-    def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
-        """Answer ``question``; ``history`` holds the user's earlier questions, oldest first."""
+    def ask(self, question: str, history: Sequence[str] = (), doc: str | None = None) -> Answer:
+        """Answer ``question``; ``history`` holds the user's earlier questions, oldest first;
+        ``doc`` (file name, id or title) limits the answer to one document."""
         t0 = time.perf_counter()
         raw = question if isinstance(question, str) else ""
         notes: list[str] = []
@@ -57,11 +59,24 @@ class Assistant:
             raw = raw[: self.settings.max_question_chars]
             notes.append(f"问题过长,已截取前{self.settings.max_question_chars}个字符")
         q = understand(raw)
-        draft = self._guard_input(q) or self._answer(q, history)
+        scope = self._scope(doc)
+        if scope is None:
+            draft = Draft(f"未找到文档“{doc}”。已导入的文档:{'、'.join(d.source for d in self.kb.documents) or '无'}。",
+                          (), refused=True)
+        else:
+            q = replace(q, scope=scope)
+            draft = self._guard_input(q) or self._answer(q, history)
         answer = self._finish(q, draft, notes)
         return Answer(question=question if isinstance(question, str) else "", answer=answer.answer,
                       refused=answer.refused, intent=answer.intent, citations=answer.citations,
                       elapsed_ms=(time.perf_counter() - t0) * 1000, notes=tuple(notes))
+
+    def _scope(self, doc: str | None) -> tuple[str, ...] | None:
+        """Document ids for ``doc`` (() = all documents; None = no such document)."""
+        if not doc:
+            return ()
+        found = tuple(d.id for d in self.kb.documents if doc in (d.id, d.source, d.title))
+        return found or None
 
     # ---- steps ------------------------------------------------------------------------
 
@@ -79,7 +94,8 @@ class Assistant:
 
     def _answer(self, q: Query, history: Sequence[str]) -> Draft:
         context = self._context_clause(q, history)
-        hits = self._rerank(q, self.kb.search(self._search_text(q, context), k=self.settings.top_k))
+        hits = self._rerank(q, self.kb.search(self._search_text(q, context), k=self.settings.top_k,
+                                              doc_ids=q.scope or None))
         docs = self._docs_for(q, hits)
         missing = None if q.intent == "eligibility" else (refusal.missing_year(q, docs) or refusal.missing_place(q, docs))
         if missing:
@@ -116,12 +132,14 @@ class Assistant:
         """For a follow-up ("那它的目标呢?"), the clause the previous question was about."""
         if not q.follow_up or not history or q.refs:
             return None
-        previous = understand(history[-1])
+        previous = replace(understand(history[-1]), scope=q.scope)
         draft = self._answer(previous, history[:-1])
         return draft.quotes[0].clause if draft.quotes else None
 
     def _docs_for(self, q: Query, hits: Sequence[Hit]) -> list[Document]:
         """Documents the question is about: named by title, else those of the top hits."""
+        if q.scope:
+            return [self.kb.doc(i) for i in q.scope]
         named = [d for d in self.kb.documents if d.title and _title_key(d.title) in q.text]
         if named:
             return named
@@ -400,6 +418,12 @@ class Assistant:
         return best[1] if best[0] >= 0.75 else None
 
     def _meta(self, q, hits, docs, context) -> Draft:
+        named = q.scope or any(d.title and _title_key(d.title) in q.text for d in self.kb.documents)
+        if not named and len(self.kb.documents) > 1:
+            # "文号是什么?" with several documents indexed: answer for each rather than guess one.
+            drafts = [d for d in (meta_answer(doc, q.text) for doc in self.kb.documents[:4]) if d is not None]
+            if drafts:
+                return Draft(" ".join(d.answer for d in drafts), tuple(qt for d in drafts for qt in d.quotes))
         doc = docs[0] if docs else None
         draft = meta_answer(doc, q.text) if doc else None
         if draft is None:

@@ -68,7 +68,8 @@ def ingest(paths: tuple[Path, ...], index: Path | None, rebuild: bool) -> None:
 @_index_opt
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.option("--batch", type=click.File("r", encoding="utf-8"), help="JSON lines 文件,- 表示标准输入")
-def ask(question: str | None, index: Path | None, as_json: bool, batch) -> None:
+@click.option("--doc", default=None, help="只在该文档中查找(文件名、标题或文档 ID)")
+def ask(question: str | None, index: Path | None, as_json: bool, batch, doc: str | None) -> None:
     from app.assistant import Assistant
 
     if question is None and batch is None:
@@ -78,13 +79,13 @@ def ask(question: str | None, index: Path | None, as_json: bool, batch) -> None:
     except Exception as ex:  # noqa: BLE001
         _fail(ex)
     if batch is not None:
-        _ask_batch(assistant, batch)
+        _ask_batch(assistant, batch, doc)
         return
-    answer = assistant.ask(question)
+    answer = assistant.ask(question, doc=doc)
     click.echo(json.dumps(answer.to_dict(), ensure_ascii=False) if as_json else answer.format_text())
 
 
-def _ask_batch(assistant, stream) -> None:
+def _ask_batch(assistant, stream, doc: str | None = None) -> None:
     for n, line in enumerate(stream, 1):
         if not line.strip():
             continue
@@ -95,7 +96,7 @@ def _ask_batch(assistant, stream) -> None:
             click.echo(json.dumps({"line": n, "error": "该行不是含 question 字段的 JSON"}, ensure_ascii=False))
             continue
         out = {k: v for k, v in item.items() if k != "question"}
-        out.update(assistant.ask(str(question), item.get("history") or ()).to_dict())
+        out.update(assistant.ask(str(question), item.get("history") or (), doc=item.get("doc") or doc).to_dict())
         click.echo(json.dumps(out, ensure_ascii=False), nl=True)
         sys.stdout.flush()
 

@@ -34,7 +34,10 @@ class Draft:
 def clause_ref(clause: Clause) -> str:
     """"第8条「完善数据要素供给体系」", "第十条", "第三部分「实施数据价值化升级行动」"."""
     label = clause.label.strip()
-    if clause.kind == ClauseKind.ARTICLE and label[:1].isdigit():
+    parent = re.match(r"^[（(][一二三四五六七八九十]+[)）]", clause.path[-2]) if len(clause.path) > 1 else None
+    if clause.kind == ClauseKind.ARTICLE and label[:1].isdigit() and parent:
+        ref = f"{parent.group(0)}{label}"  # work plans restart 1. 2. under each (一): say which one
+    elif clause.kind == ClauseKind.ARTICLE and label[:1].isdigit():
         ref = f"第{clause.number}条"
     elif clause.kind == ClauseKind.CHAPTER and label.endswith(("、", ".", "．")):
         ref = f"第{label.rstrip('、.．')}部分"
@@ -166,8 +169,24 @@ def content_answer(clause: Clause, score: Scorer, whole: bool = False) -> Draft:
         picked = best_sentences(clause.text, score, n=4, limit=300)
     if not picked:
         picked = [_first_sentence(clause)]
-    body = "".join(s if s.endswith(("。", ";", ";")) else s + "。" for s in picked)
+    heading = _heading_sentence(clause)
+    shown = [_strip_heading(s, clause) for s in picked if s.strip() != heading]
+    shown = [s for s in shown if s] or [_strip_heading(picked[0], clause)]
+    body = "".join(s if s.endswith(("。", "；", ";")) else s + "。" for s in shown)
+    body = re.sub(r"[；;]$", "。", body)
     return Draft(f"{clause_ref(clause)}:{body}", tuple(Quote(clause, s) for s in picked))
+
+
+def _heading_sentence(clause: Clause) -> str:
+    """"17.强化数据安全防护体系建设。" — the heading, which the answer's reference already names."""
+    first = split_sentences(clause.text)
+    return first[0].strip() if first and clause.title and clause.title in first[0] and len(first[0]) <= len(clause.label) + len(clause.title) + 2 else ""
+
+
+def _strip_heading(sentence: str, clause: Clause) -> str:
+    """Drop a leading "第十四条　" label from a sentence shown in an answer (quotes keep it)."""
+    label = clause.label.strip()
+    return sentence[len(label):].lstrip("\u3000 　") if label.startswith("第") and sentence.startswith(label) else sentence
 
 
 def _fit(sentences: list[str], limit: int) -> list[str]:

@@ -62,6 +62,7 @@ class Query:
     years: tuple[int, ...]
     about_incentive: bool
     follow_up: bool
+    scope: tuple[str, ...] = ()  # document ids the user limited the question to
 
 
 # Words a question uses for what the text says differently (收费? → 免费/费用).

@@ -81,7 +81,8 @@ def _counts(doc, m, q):
         return Draft(f"《{doc.title}》共{len(chapters)}个部分({names})。",
                      (Quote(chapters[0], chapters[0].path[-1] if False else _heading(chapters[0])),
                       Quote(chapters[-1], _heading(chapters[-1]))))
-    if articles:
+    numbers = [a.number for a in articles]
+    if articles and numbers == list(range(1, len(articles) + 1)):
         return Draft(f"《{doc.title}》共{len(articles)}条({_span(articles)})。",
                      (Quote(articles[0], _heading(articles[0])), Quote(articles[-1], _heading(articles[-1]))))
     return None

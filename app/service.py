@@ -15,6 +15,7 @@ Usage::
 from __future__ import annotations
 
 import json
+import logging
 import re
 import shutil
 import tempfile
@@ -29,8 +30,10 @@ from app.assistant import Assistant
 from app.config import Settings
 from app.indexing import IngestReport, Progress, delete_documents, ingest_paths
 from ingest.loaders import SUPPORTED_EXTENSIONS, SUPPORTED_FORMATS_TEXT
+from vectorstore.errors import StoreUnavailableError
 from vectorstore.index import open_location
 
+log = logging.getLogger(__name__)
 CHECK_INTERVAL_S = 2.0  # how often get() asks the index for its current version
 _UNSAFE_NAME_RE = re.compile(r"[\x00-\x1f/\\:*?\"<>|]")
 
@@ -67,10 +70,18 @@ class AssistantService:
             return self._assistant
 
     def _refresh_locked(self) -> None:
+        """Reload when the index version changed. While the Chroma server is unreachable, keep
+        the loaded assistant (its searches raise the same clear error until the server is back)
+        and check again after ``check_interval``; with nothing loaded yet, raise."""
         self._checked = time.monotonic()
-        if self._assistant is None or self._current_version() != self._assistant.kb.version:
-            # Built under the lock: concurrent requests wait for one load instead of each loading.
-            self._assistant = Assistant.from_settings(self.settings)
+        try:
+            if self._assistant is None or self._current_version() != self._assistant.kb.version:
+                # Built under the lock: concurrent requests wait for one load instead of each loading.
+                self._assistant = Assistant.from_settings(self.settings)
+        except StoreUnavailableError as ex:
+            if self._assistant is None:
+                raise
+            log.warning("%s(继续使用已加载的索引版本 %s)", ex.user_message, self._assistant.kb.version)
 
     def _current_version(self) -> str | None:
         return open_location(self.settings.index_dir, self.settings.chroma_url).current_version()

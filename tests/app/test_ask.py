@@ -142,3 +142,17 @@ def test_json_contract(assistant: Assistant) -> None:
     assert set(d) == {"question", "answer", "refused", "intent", "citations", "elapsed_ms"}
     assert set(d["citations"][0]) == {"doc", "title", "unit", "path", "quote"}
     assert d["citations"][0]["path"][-1] == "8.完善数据要素供给体系"
+
+
+def test_a_question_can_be_limited_to_one_document(writable_index: Settings) -> None:
+    from app.indexing import ingest_paths
+    from app.config import PROJECT_ROOT
+
+    ingest_paths([PROJECT_ROOT / "tests" / "data" / "regulation_sample.txt"], writable_index)
+    assistant = Assistant.from_settings(writable_index)
+    scoped = assistant.ask("文号是什么?", doc="regulation_sample.txt")
+    assert "济政办发〔2023〕7号" in scoped.answer and "鲁工信数据" not in scoped.answer
+    both = assistant.ask("文号是什么?")  # no document named: answer for each one
+    assert "济政办发〔2023〕7号" in both.answer and "鲁工信数据〔2022〕52号" in both.answer
+    unknown = assistant.ask("文号是什么?", doc="no-such-file.txt")
+    assert unknown.refused and "未找到文档" in unknown.answer
