@@ -23,6 +23,7 @@ class AskRequest(_Strict):
     question: str = Field(description="问题", examples=["DCMM贯标由哪些部门负责?"])
     history: list[str] = Field(default_factory=list, max_length=50,
                                description="本次对话中此前的用户提问,按时间先后排列(用于追问)")
+    doc: str | None = Field(None, description="只在该文档中查找(文件名、标题或文档 ID);为空则查全部文档")
 
 
 class CitationOut(BaseModel):

@@ -63,6 +63,13 @@ def test_ask_follow_up_uses_history(client):
     assert "100家" in r.json()["answer"]
 
 
+def test_ask_limited_to_a_document(client):
+    ok = client.post("/v1/ask", json={"question": "文号是什么?", "doc": "shandong-2022-digital-economy-action-plan.txt"})
+    assert "鲁工信数据〔2022〕52号" in ok.json()["answer"]
+    missing = client.post("/v1/ask", json={"question": "文号是什么?", "doc": "nope.txt"})
+    assert missing.status_code == 200 and missing.json()["refused"] and "未找到文档" in missing.json()["answer"]
+
+
 def test_long_question_is_trimmed_with_a_note(client, api):
     limit = api[1].max_question_chars
     r = client.post("/v1/ask", json={"question": "DCMM贯标" * limit})

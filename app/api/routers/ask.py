@@ -16,4 +16,4 @@ router = APIRouter(prefix="/v1", tags=["问答"], responses={401: {"model": Erro
 @router.post("/ask", response_model=AnswerOut, response_model_exclude_none=True, summary="提问",
              description="根据已导入的政策文件回答问题,并给出原文依据。history 为此前的用户提问,用于追问。")
 def ask(body: AskRequest, service: ServiceDep) -> dict[str, Any]:
-    return service.get().ask(body.question, body.history).to_dict()
+    return service.get().ask(body.question, body.history, doc=body.doc).to_dict()
