@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from dataclasses import replace
@@ -201,16 +202,21 @@ class Assistant:
 
     def _overlap(self, question: str, text: str) -> float:
         """Share of the question's content characters (question words excluded) found in ``text``."""
-        raw = [t for t in self.kb.tokenizer(_strip_question_words(question)) if len(t) > 1 or t.isdigit()]
-        # In a Chinese question, English words the corpus never uses ("who is in charge") say
-        # nothing about relevance; in an all-English question they are all there is.
-        mixed = bool(re.search(r"[\u4e00-\u9fff]", question))
-        tokens = [t for t in raw if not (mixed and t.isascii() and t.isalpha() and not self.kb.has_term(t))]
+        tokens, raw = self._content_tokens(question)
         if not tokens:
             # Nothing but question words: let the intent handler decide. Only unknown English: off topic.
             return 0.0 if raw else 1.0
         lowered = text.lower()
         return sum(len(t) for t in tokens if t in lowered) / sum(len(t) for t in tokens)
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019 - one assistant per process; questions repeat per call
+    def _content_tokens(self, question: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        raw = tuple(t for t in self.kb.tokenizer(_strip_question_words(question)) if len(t) > 1 or t.isdigit())
+        # In a Chinese question, English words the corpus never uses ("who is in charge") say
+        # nothing about relevance; in an all-English question they are all there is.
+        mixed = bool(re.search(r"[\u4e00-\u9fff]", question))
+        tokens = tuple(t for t in raw if not (mixed and t.isascii() and t.isalpha() and not self.kb.has_term(t)))
+        return tokens, raw
 
     def _scorer(self, q: Query):
         from app.intent import SYNONYMS

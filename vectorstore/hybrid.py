@@ -64,6 +64,7 @@ class KnowledgeBase:
         self.clauses: dict[str, Clause] = {c.id: c for d in self.documents for c in d.clauses}
         self._docs_by_id = {d.id: d for d in self.documents}
         self._lower_texts: list[str] | None = None
+        self._vectors: dict[str, list[float]] = {}
         chunks = self._store.all() if self._store else []
         self._chunks: dict[str, VectorHit] = {h.id: h for h in chunks}
         self.tokenizer = JiebaTokenizer(self._vocabulary())
@@ -108,7 +109,7 @@ class KnowledgeBase:
         if not self._store or not self._chunks:
             return []
         where = {"doc_id": {"$in": list(doc_ids)}} if doc_ids else None
-        dense = self._store.search(self._emb.embed_query(question), fetch, where)
+        dense = self._store.search(self._query_vector(question), fetch, where)
         sparse = [(i, s) for i, s in self._bm25.search(question, fetch * 2)
                   if not doc_ids or self._chunks[i].meta.get("doc_id") in doc_ids][:fetch]
         fused = reciprocal_rank_fusion([[h.id for h in dense], [i for i, _ in sparse]])
@@ -123,6 +124,17 @@ class KnowledgeBase:
             hits.append(Hit(cid, h.text, clause, self._docs_by_id[clause.doc_id], score,
                             dense_by_id.get(cid, 0.0), sparse_by_id.get(cid, 0.0)))
         return hits
+
+    def _query_vector(self, question: str) -> list[float]:
+        """Query embeddings are the main cost of a question; follow-ups and repeated questions
+        (a web page reloaded, a batch with duplicates) reuse them."""
+        cached = self._vectors.get(question)
+        if cached is None:
+            cached = self._emb.embed_query(question)
+            if len(self._vectors) >= 1024:
+                self._vectors.pop(next(iter(self._vectors)))
+            self._vectors[question] = cached
+        return cached
 
     def dense_similarity(self, question: str, texts: Sequence[str]) -> list[float]:
         """Cosine similarity of the question to arbitrary texts (used to rank sentences)."""
