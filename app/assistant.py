@@ -187,7 +187,8 @@ class Assistant:
             if not kids:
                 return clause
             here = self._overlap(q.text, clause.text)
-            best = max(kids, key=lambda c: self._overlap(q.text, c.text))
+            score = self._scorer(q)
+            best = max(kids, key=lambda c: (round(self._overlap(q.text, c.text), 2), score(c.text)))
             # A parent's text holds all its children's words; descend while one child holds most.
             if here == 0 or self._overlap(q.text, best.text) < 0.6 * here:
                 return clause
@@ -221,9 +222,22 @@ class Assistant:
     def _scorer(self, q: Query):
         from app.intent import SYNONYMS
 
+        text = q.text.lower()
         tokens = [t for t in self.kb.tokenizer(q.text) if len(t) > 1 or t.isdigit()]
-        tokens += [syn for word, syns in SYNONYMS.items() if word in q.text for syn in syns]
-        return lambda s: sum(len(t) for t in tokens if t.lower() in s.lower())
+        # Score = how many of the question's characters a sentence covers. jieba's search mode
+        # also yields the parts of long words (工业互联网 → 工业, 互联网 …); summing token lengths
+        # would let one long word outweigh several distinct ones.
+        spans = [(t, [i for i in range(len(text)) if text.startswith(t, i)]) for t in tokens]
+        synonyms = [syn for word, syns in SYNONYMS.items() if word in q.text for syn in syns]
+
+        def score(sentence: str) -> float:
+            low = sentence.lower()
+            covered: set[int] = set()
+            for t, starts in spans:
+                if t in low:
+                    covered.update(i + k for i in starts for k in range(len(t)))
+            return len(covered) + sum(len(w) for w in synonyms if w in low)
+        return score
 
     # ---- intents ------------------------------------------------------------------------
 
@@ -265,6 +279,8 @@ class Assistant:
         return Draft(f"根据{clause_ref(clause)}:{_strip_label(sentence)}", (Quote(clause, sentence),))
 
     def _target(self, q, hits, docs, context) -> Draft:
+        if re.search(r"什么程度|什么水平|什么要求|怎么说|如何表述|怎么表述", q.text):
+            return self._content(q, hits, docs, context)
         explicit = context or self._referenced(q, docs) or self._titled(q, docs)
         clauses = [explicit] if explicit else _dedupe([c for h in hits for c in self._with_descendants(h.clause)])
         specific = refusal.missing_specific(q, clauses[0] if clauses else None)
@@ -366,7 +382,24 @@ class Assistant:
         specific = refusal.missing_specific(q, clause)
         if specific:
             return Draft(refusal.refusal_text(specific, clause), _near_quote(clause), refused=True)
-        return content_answer(clause, self._scorer(q), whole=bool(q.refs) or context is not None)
+        explicit = bool(q.refs) or context is not None or self._titled(q, docs) is not None
+        if not explicit:
+            clause = self._best_sentence_clause(q, hits, clause)
+        whole = explicit or (clause.kind in _UNITS and self._overlap(q.text, clause.title) >= 0.75)
+        return content_answer(clause, self._scorer(q), whole=whole)
+
+    def _best_sentence_clause(self, q: Query, hits: Sequence[Hit], first: Clause) -> Clause:
+        """Among the top clauses, the one holding the sentence that best matches the question
+        (the right measure is often second: its neighbour shares the section's words)."""
+        from ingest.facts import split_sentences
+
+        score = self._scorer(q)
+        candidates = _dedupe([first] + [self._narrow(q, h.clause) for h in hits[:4]]
+                             + [c for h in hits[:3] for c in self._with_descendants(h.clause)][:40])
+        candidates = [c for c in candidates if c.kind in _UNITS + (ClauseKind.PREAMBLE,)] or [first]
+        best = max(candidates, key=lambda c: (max((score(x) for x in split_sentences(c.text)), default=0),
+                                              -candidates.index(c)))
+        return best
 
     def _eligibility(self, q, hits, docs, context) -> Draft:
         from app.eligibility import eligibility_answer
@@ -386,6 +419,13 @@ class Assistant:
                       and (c.kind in _UNITS or any("|" in d.duty for d in c.facts.departments))]
             return department_list_answer(doc, names[0], owners,
                                           only=bool(re.search(r"单独|独立|只由|仅由", q.text)), negated=negated)
+        many = re.search(r"([两二三四五六2-6])个(?:及)?以上(?:部门|单位)", q.text)
+        if many:
+            from ingest.numerals import to_int
+
+            n = to_int(many.group(1)) or 3
+            chosen = [c for c in units if len({d.name for d in c.facts.departments if d.name != "有关市"}) >= n]
+            return facts_list_answer(doc, chosen, f"由{n}个及以上部门负责的措施")
         if any(w in q.text for w in ("目标", "量化", "指标", "数值")):
             chosen = [c for c in units if bool(c.facts.targets) != negated]
             return facts_list_answer(doc, chosen, "没有量化目标" if negated else "含量化目标")
@@ -395,10 +435,12 @@ class Assistant:
         if ref is not None and ref.kind != ClauseKind.CHAPTER and re.search(r"部门|单位", q.text):
             return _clause_departments(ref)
         if ref is None and re.search(r"类|种|情形|行为|原则|方式", q.text):
-            clause = self._pick(q, hits, docs, context)
-            items = [c for c in doc.children(clause.id) if c.kind == ClauseKind.ITEM] if clause is not None else []
-            if items:
-                return _items_list(clause, items)
+            # A clause that lists (一)(二)(三) items and matches the question: list its items.
+            listing = [c for c in doc.clauses if any(k.kind == ClauseKind.ITEM for k in doc.children(c.id))]
+            scored = [(self._overlap(q.text, c.text), self._scorer(q)(c.text), c) for c in listing]
+            best = max(scored, key=lambda x: (x[0], x[1]), default=None)
+            if best is not None and best[0] >= MIN_OVERLAP:
+                return _items_list(best[2], [k for k in doc.children(best[2].id) if k.kind == ClauseKind.ITEM])
         chapter = ref or self._chapter_named(q, doc)
         if chapter is not None and chapter.kind == ClauseKind.CHAPTER:
             return _children_list(doc, chapter)

@@ -152,9 +152,14 @@ def _window(sentence: str, value: str, limit: int) -> str:
     sentence when it is short."""
     if len(sentence) <= limit // 2:
         return sentence.rstrip("。")
-    for p in re.split(r"(?<=[,，;；。])", sentence):
+    parts = re.split(r"(?<=[,，;；。])", sentence)
+    for i, p in enumerate(parts):
         if value in p:
-            return p.strip().rstrip(",，;；。")
+            # "可以延长15个工作日" alone hides its condition: take in the parts before it.
+            lo = i
+            while lo > 0 and len("".join(parts[lo:i + 1])) < 20 and not re.search(r"\d", parts[lo - 1]):
+                lo -= 1
+            return "".join(parts[lo:i + 1]).strip().rstrip(",，;；。")
     return sentence[:limit]
 
 
@@ -163,8 +168,8 @@ def _window(sentence: str, value: str, limit: int) -> str:
 def content_answer(clause: Clause, score: Scorer, whole: bool = False) -> Draft:
     """The most relevant sentences; for "第17条主要内容是什么" (``whole``) the clause's body."""
     if whole:
-        body = [s for s in split_sentences(clause.text) if s != clause.text.split("。")[0] + "。"]
-        picked = _fit(body, 330)
+        heading = _heading_sentence(clause)
+        picked = _fit([s for s in split_sentences(clause.text) if s.strip() != heading], 330)
     else:
         picked = best_sentences(clause.text, score, n=4, limit=300)
     if not picked:
@@ -242,7 +247,7 @@ def incentive_list_answer(doc: Document, clauses: Sequence[Clause], question: st
         shown = "、".join(f"{i.benefit}({i.cap},{clause_ref(c)})" for c, i in pairs)
         return Draft(f"设有金额上限的支持政策:{shown}。", tuple(Quote(c, i.sentence) for c, i in pairs)) if pairs \
             else Draft("文件未写明设有上限的支持政策。", (), refused=True)
-    named = [(c, i) for c, i in pairs if any(w in i.benefit for w in re.findall(r"一次性奖励|奖励|补助|补贴|券", question))]
+    named = [(c, i) for c, i in pairs if any(w in i.sentence for w in re.findall(r"一次性奖励|奖励|补助|补贴|券", question))]
     pairs = named or pairs
     if not pairs:
         return Draft(f"《{doc.title}》中没有找到相关的支持政策。", (), refused=True)

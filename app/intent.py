@@ -11,7 +11,7 @@ from ingest.numerals import CHINESE_NUMERAL_CHARS, to_int
 
 # Checked in this order; the first family with a hit wins.
 _INTENT_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("list", ("哪些措施", "规定了哪些", "哪些奖补", "哪些补贴", "哪些奖励", "哪些支持", "哪些政策", "哪几大", "包括哪些",
+    ("list", ("哪些措施", "措施有哪些", "任务有哪些", "规定了哪些", "哪些奖补", "哪些补贴", "哪些奖励", "哪些支持", "哪些政策", "哪几大", "包括哪些",
               "列一下", "罗列", "时间节点", "哪些以", "哪几章", "哪几类", "哪些行为", "哪些情形", "哪些时间节点", "不参与的", "没有参与", "没参与", "哪些券", "哪些“券”", "分别是什么", "哪几个行动", "哪些行动", "哪些任务", "哪几条", "哪几项", "哪些条", "哪些方面", "哪些工作", "参与了哪些", "参与哪些",
               "负责哪些", "牵头哪些", "涉及哪些", "列出", "列举", "所有措施", "全部措施", "哪些条款", "哪些事项")),
     ("meta", ("文号", "发文字号", "字号", "发布时间", "发布日期", "印发时间", "印发日期", "成文日期", "什么时候印发",
@@ -83,12 +83,15 @@ def normalise(question: str) -> str:
     return re.sub(r"\s+", " ", q).strip()
 
 
+_TIME_ASKED_RE = re.compile(r"多久|多长时间|几个工作日|多少个工作日|几天|期限")
+
+
 def classify(text: str) -> str:
     lowered = text.lower()
     for intent, words in _INTENT_WORDS:
         if any(w in lowered for w in words):
-            if intent == "eligibility" and not _looks_eligibility(lowered):
-                continue
+            if intent == "eligibility" and (not _looks_eligibility(lowered) or _TIME_ASKED_RE.search(lowered)):
+                continue  # "企业申请…多久能得到答复" asks for a time limit, not for eligibility
             return intent
     return "other"
 

@@ -54,9 +54,13 @@ from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 import numpy as np
+
+if TYPE_CHECKING:  # heavy imports, only needed when actually used
+    from sentence_transformers import SentenceTransformer
+    from tokenizers import Tokenizer
 
 QK = 32  # weights per Q4_0 block (e5.c: #define QK 32)
 Q4_BLOCK_BYTES = 2 + QK // 2  # fp16 scale + 16 bytes of packed nibbles
@@ -94,16 +98,19 @@ class _Cursor:
         self.data, self.pos = data, pos
 
     def take(self, fmt: str) -> tuple:
+        """Unpack ``fmt`` (struct syntax) and advance."""
         values = struct.unpack_from("<" + fmt, self.data, self.pos)
         self.pos += struct.calcsize("<" + fmt)
         return values
 
     def array(self, dtype: type, count: int) -> np.ndarray:
+        """A zero-copy array view of ``count`` items, then advance."""
         out = np.frombuffer(self.data, dtype, count, self.pos)
         self.pos += out.nbytes
         return out
 
     def bytes(self, count: int) -> bytes:
+        """The next ``count`` raw bytes."""
         self.pos += count
         return self.data[self.pos - count : self.pos]
 
@@ -339,7 +346,7 @@ def _unknown_char_regex(pieces: Sequence[str]) -> str:
     return "[^" + "".join(ranges) + "]"
 
 
-def build_tokenizer(packed: PackedE5) -> "Tokenizer":
+def build_tokenizer(packed: PackedE5) -> Tokenizer:
     """A ``tokenizers.Tokenizer`` whose ids equal the engine's ``tok_content``.
 
     Pipeline as in e5.c: per-codepoint map, collapse runs of U+0020, one
@@ -525,6 +532,17 @@ def _sweep_stale(target: Path) -> None:
             shutil.rmtree(stale, ignore_errors=True)
 
 
+def _replaceable(target: Path) -> bool:
+    """Only ever replace a missing/empty folder or one that was an export:
+    a mistyped ``cache_dir`` must not get somebody's files deleted."""
+    if not target.exists():
+        return True
+    if not target.is_dir():
+        return False
+    names = {p.name for p in target.iterdir()}
+    return not names or bool(names & {MANIFEST, "modules.json", "model.safetensors"})
+
+
 def _swap_into_place(new: Path, target: Path) -> None:
     """Publish ``new`` as ``target`` with renames; a crash at any point leaves
     either the old folder, no folder, or the new one — never a partial one."""
@@ -551,6 +569,8 @@ def ensure_e5_export(cache_dir: Path | None = None, *, variant: str = "original"
     with _locked(target):
         if export_is_valid(target, variant=variant):
             return target
+        if not _replaceable(target):
+            raise FileExistsError(f"{target} exists and is not an e5 export; not replacing it")
         _sweep_stale(target)
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
         try:
@@ -563,7 +583,7 @@ def ensure_e5_export(cache_dir: Path | None = None, *, variant: str = "original"
 
 
 def load_sentence_transformer(path: Path, *, threads: int | None = None,
-                              dtype: str = "float32") -> "SentenceTransformer":
+                              dtype: str = "float32") -> SentenceTransformer:
     """Load an export offline on CPU.
 
     ``threads`` pins torch's (process-wide) intra-op thread count. ``dtype``
