@@ -45,8 +45,11 @@ class Assistant:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Assistant:
-        location = open_location(settings.index_dir, settings.chroma_url)
-        return cls(KnowledgeBase(location.open_current(), get_embeddings(settings.embedding)), settings)
+        from app.indexing import check_vector_space
+
+        snapshot = open_location(settings.index_dir, settings.chroma_url).open_current()
+        check_vector_space(snapshot, settings)
+        return cls(KnowledgeBase(snapshot, get_embeddings(settings.embedding)), settings)
 
     # ---- public -----------------------------------------------------------------------
 

@@ -17,7 +17,8 @@ from ingest.document import PARSER_VERSION, parse_document
 from ingest.errors import IngestError
 from ingest.loaders import SUPPORTED_EXTENSIONS, load_file
 from ingest.types import Chunk, Document
-from vectorstore.embeddings import get_embeddings
+from vectorstore.embeddings import get_embeddings, vector_space
+from vectorstore.errors import RetrievalError
 from vectorstore.index import Snapshot, open_location
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,7 @@ def ingest_paths(paths: Sequence[Path], settings: Settings, *, rebuild: bool = F
     if not docs and not rebuild:
         return report
     with location.write(fresh=rebuild) as snap:
+        check_vector_space(snap, settings)
         for doc in docs:
             _write_document(snap, doc, settings, report, progress)
         report.version = snap.version
@@ -102,6 +104,16 @@ def _changed_only(location, docs: list[Document], report: IngestReport) -> list[
         else:
             changed.append(doc)
     return changed
+
+
+def check_vector_space(snap: Snapshot | None, settings: Settings) -> None:
+    """Vectors of different models cannot be compared: refuse to mix them in one index."""
+    if snap is None:
+        return
+    stored = snap.docs().vector_models() - {vector_space(settings.embedding)}
+    if stored:
+        raise RetrievalError(f"索引由向量模型“{'、'.join(sorted(stored))}”构建,当前配置为“{vector_space(settings.embedding)}”。"
+                             "请使用 policyqa ingest --rebuild 重新构建索引,或改回原来的 POLICYQA_EMBEDDING。")
 
 
 def _write_document(snap: Snapshot, doc: Document, settings: Settings, report: IngestReport,
@@ -132,7 +144,7 @@ def _write_document(snap: Snapshot, doc: Document, settings: Settings, report: I
         (report.replaced if previous != doc.id else report.reparsed).append(doc.source)
     else:
         report.added.append(doc.source)
-    docs.put(doc, PARSER_VERSION)
+    docs.put(doc, PARSER_VERSION, vector_space(settings.embedding))
     report.clauses += len(doc.clauses)
     report.chunks_added += len(fresh)
     report.chunks_reused += len(chunks) - len(fresh)

@@ -45,9 +45,16 @@ class DocCollection:
     def __init__(self, client: Any, name: str) -> None:
         self._col = client.get_or_create_collection(name=name, embedding_function=NoEmbedding())
 
-    def put(self, doc: Document, parser_version: str = "") -> None:
+    def put(self, doc: Document, parser_version: str = "", vectors: str = "") -> None:
+        """Store ``doc``; ``vectors`` names the embedding model its chunks were embedded with."""
         self._col.upsert(ids=[doc.id], documents=[document_to_json(doc)], embeddings=[[1.0]],
-                         metadatas=[{"source": doc.source, "title": doc.title, "parser": parser_version}])
+                         metadatas=[{"source": doc.source, "title": doc.title, "parser": parser_version,
+                                     "vectors": vectors}])
+
+    def vector_models(self) -> set[str]:
+        """The embedding models the stored documents' chunks were embedded with."""
+        got = self._col.get(include=["metadatas"])
+        return {m.get("vectors", "") for m in got["metadatas"] if m.get("vectors")}
 
     def delete(self, doc_id: str) -> None:
         self._col.delete(ids=[doc_id])

