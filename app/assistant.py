@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 import time
 from dataclasses import replace
@@ -42,6 +41,7 @@ class Assistant:
     def __init__(self, kb: KnowledgeBase, settings: Settings) -> None:
         self.kb = kb
         self.settings = settings
+        self._token_cache: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Assistant:
@@ -213,8 +213,17 @@ class Assistant:
         lowered = text.lower()
         return sum(len(t) for t in tokens if t in lowered) / sum(len(t) for t in tokens)
 
-    @functools.lru_cache(maxsize=256)  # noqa: B019 - one assistant per process; questions repeat per call
     def _content_tokens(self, question: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Question tokens, computed once per question (an answer asks for them many times).
+        The cache lives on the instance: a service rebuilds its assistant after every ingest."""
+        cached = self._token_cache.get(question)
+        if cached is None:
+            if len(self._token_cache) >= 256:
+                self._token_cache.clear()
+            cached = self._token_cache[question] = self._compute_content_tokens(question)
+        return cached
+
+    def _compute_content_tokens(self, question: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         raw = tuple(t for t in self.kb.tokenizer(_strip_question_words(question)) if len(t) > 1 or t.isdigit())
         # In a Chinese question, English words the corpus never uses ("who is in charge") say
         # nothing about relevance; in an all-English question they are all there is.

@@ -6,6 +6,9 @@ use, which fails offline.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,9 +19,12 @@ from langchain_core.embeddings import Embeddings
 
 from ingest.types import Chunk
 from vectorstore.embeddings import ChromaEmbeddingAdapter
-from vectorstore.errors import StoreUnavailableError
+from vectorstore.errors import RetrievalError, StoreUnavailableError
 
 _BATCH = 64
+_COPY_PAGE = 500
+SERVER_TIMEOUT_S = 60.0  # chromadb's HttpClient waits forever by default; a hung server must not hang us
+SERVER_CONNECT_TIMEOUT_S = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,21 +36,165 @@ class VectorHit:
 
 
 def make_client(path: Path | None = None, url: str | None = None) -> Any:
-    """PersistentClient at ``path``, or HttpClient when ``url`` is given."""
+    """PersistentClient at ``path``, or HttpClient when ``url`` is given.
+
+    A server client is wrapped so that a lost connection, on the client or on any collection it
+    returns, raises :class:`StoreUnavailableError` with a Chinese message.
+
+    :raises StoreUnavailableError: when the server cannot be reached.
+    """
     import chromadb
     from chromadb.config import Settings
 
     settings = Settings(anonymized_telemetry=False, allow_reset=False)
     if url:
+        return _server_client(url, settings)
+    assert path is not None
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=settings)
+    except Exception as ex:  # chromadb reports SQLite's refusals as InternalError
+        release_client(path)
+        if isinstance(ex, OSError) or "readonly database" in str(ex) or "disk is full" in str(ex):
+            raise RetrievalError(f"无法打开索引目录 {path}:文件系统为只读、没有写入权限或磁盘已满"
+                                 "(打开索引时也需要写入)") from ex
+        raise
+
+
+_server_clients: dict[str, GuardedClient] = {}
+_server_clients_lock = threading.Lock()
+
+
+def _server_client(url: str, settings: Any) -> GuardedClient:
+    """One client per server URL for the life of the process. Every chromadb HttpClient registers
+    a System that lives until ``close()``, so making one per version check (every 2 s) would leak;
+    a cached client reconnects by itself when a restarted server is back."""
+    import chromadb
+
+    with _server_clients_lock:
+        if url in _server_clients:
+            return _server_clients[url]
         u = urlparse(url)
         try:
-            return chromadb.HttpClient(host=u.hostname or "127.0.0.1", port=u.port or 8000,
-                                       ssl=u.scheme == "https", settings=settings)
-        except Exception as ex:  # chromadb raises plain ValueError/ConnectionError here
-            raise StoreUnavailableError(f"无法连接向量数据库服务 {url}:{ex}") from ex
-    assert path is not None
-    path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(path), settings=settings)
+            client = chromadb.HttpClient(host=u.hostname or "127.0.0.1", port=u.port or 8000,
+                                         ssl=u.scheme == "https", settings=settings)
+        except (ValueError, *_unavailable_errors()) as ex:  # chromadb: ValueError("Could not connect ...")
+            raise unavailable(url) from ex
+        _set_timeouts(client)
+        _server_clients[url] = GuardedClient(client, url)
+        return _server_clients[url]
+
+
+def release_client(path: Path) -> None:
+    """Stop and forget chromadb's cached client system for ``path``.
+
+    chromadb keeps one system per path for the life of the process (SQLite handles and the
+    loaded HNSW index: ~70 MiB for the bundled corpus), so every index version a long-running
+    server has opened would stay in memory. Also needed after a failed open, because chromadb
+    caches the system before it is fully built and every later open would get the broken one.
+    """
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    system = SharedSystemClient._identifier_to_system.pop(str(path), None)
+    SharedSystemClient._identifier_to_refcount.pop(str(path), None)
+    if system is not None:
+        with contextlib.suppress(Exception):
+            system.stop()
+
+
+def public_url(url: str) -> str:
+    """``url`` without user name and password, for messages and logs."""
+    u = urlparse(url)
+    host = f"{u.hostname}:{u.port}" if u.port else (u.hostname or "")
+    return f"{u.scheme}://{host}{u.path}" if u.scheme else url
+
+
+def unavailable(url: str) -> StoreUnavailableError:
+    return StoreUnavailableError(f"向量数据库服务暂时不可用({public_url(url)}),请稍后重试;"
+                                 "如持续出现,请联系管理员检查 Chroma 服务")
+
+
+@functools.cache
+def _unavailable_errors() -> tuple[type[BaseException], ...]:
+    """Errors that mean "the server is not there": refused, reset, timed out, DNS."""
+    import httpx
+
+    return (httpx.TransportError, ConnectionError, TimeoutError)
+
+
+def _set_timeouts(client: Any) -> None:
+    """Give chromadb's httpx session finite timeouts (it has none; private attribute, checked)."""
+    import httpx
+
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(SERVER_TIMEOUT_S, connect=SERVER_CONNECT_TIMEOUT_S)
+
+
+class GuardedClient:
+    """A Chroma server client (or collection) whose calls raise :class:`StoreUnavailableError`
+    when the server is gone. Collections it returns are guarded too; everything else passes."""
+
+    def __init__(self, target: Any, url: str) -> None:
+        self._target = target
+        self._url = url
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._target, name)
+        if not callable(attr):
+            return attr
+
+        @functools.wraps(attr)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                out = attr(*args, **kwargs)
+            except _unavailable_errors() as ex:
+                raise unavailable(self._url) from ex
+            return GuardedClient(out, self._url) if _is_collection(out) else out
+
+        return call
+
+    def __repr__(self) -> str:
+        return f"GuardedClient({self._target!r})"
+
+
+def _is_collection(obj: Any) -> bool:
+    from chromadb.api.models.Collection import Collection
+
+    return isinstance(obj, Collection)
+
+
+class _StoredVectors(ChromaEmbeddingAdapter):
+    """Stands in for a collection's embedding function when only stored vectors are copied.
+
+    Chroma refuses to open a collection with an embedding function of another name than the
+    one it was created with, so the copy must carry the source's name; it never embeds.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __call__(self, input: list[str]) -> Any:  # noqa: A002
+        raise RuntimeError("copies move stored vectors; nothing may be embedded here")
+
+    def name(self) -> str:  # type: ignore[override]
+        return self._name
+
+
+def copy_collection(client: Any, source: str, dest: str) -> int:
+    """Copy every record (ids, texts, metadata, vectors) of ``source`` into a new ``dest``
+    with the same settings, page by page. Returns the number of records copied."""
+    src = client.get_collection(source)
+    ef = ((src.configuration_json or {}).get("embedding_function") or {}).get("name") or "default"
+    dst = client.get_or_create_collection(dest, metadata=src.metadata, embedding_function=_StoredVectors(ef))
+    copied = 0
+    while True:
+        got = src.get(limit=_COPY_PAGE, offset=copied, include=["documents", "metadatas", "embeddings"])
+        if not len(got["ids"]):
+            return copied
+        dst.add(ids=got["ids"], documents=got["documents"], metadatas=got["metadatas"],
+                embeddings=got["embeddings"])
+        copied += len(got["ids"])
 
 
 class ChromaStore:

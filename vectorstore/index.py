@@ -7,15 +7,23 @@ therefore leaves the previous version serving, and readers never see half an ing
 - Local (default): ``<root>/versions/<v>/`` holds a Chroma PersistentClient; ``<root>/CURRENT``
   names the live version and is replaced atomically (``os.replace``).
 - Server (``POLICYQA_CHROMA_URL``): versions are collection-name suffixes on the Chroma server;
-  the pointer is the metadata of a small ``policyqa_current`` collection.
+  the pointer is the metadata of a small ``policyqa_current`` collection, changed by one request.
+  Writers from any process or machine take turns through a ``policyqa_lock`` collection.
+
+Errors users can act on (disk full, unwritable directory, server gone) are raised as
+``RetrievalError``/``StoreUnavailableError`` with a Chinese message.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
+import logging
 import os
 import shutil
+import socket
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -25,11 +33,22 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
-from vectorstore.chroma_store import ChromaStore, make_client
+from vectorstore.chroma_store import ChromaStore, copy_collection, make_client, release_client
 from vectorstore.docstore import DocCollection, NoEmbedding
-from vectorstore.errors import RetrievalError, StoreUnavailableError
+from vectorstore.errors import RetrievalError
+
+log = logging.getLogger(__name__)
 
 _KEEP_OLD_VERSIONS = 1  # one previous version stays for processes still reading it
+_KEEP_OPEN = 2  # versions this process keeps open: the newest, and the one in-flight requests may still read
+LOCK_TIMEOUT_S = 600.0  # how long a server-mode writer waits for another one to finish
+LOCK_LEASE_S = 120.0  # a server-mode lock not renewed for this long belongs to a dead writer
+_LOCK_POLL_S = 0.5
+_DISK_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+_NO_WRITE_REASONS = {errno.ENOSPC: "磁盘已满", errno.EDQUOT: "磁盘配额已满", errno.EACCES: "没有写入权限",
+                     errno.EPERM: "没有写入权限", errno.EROFS: "文件系统为只读", errno.EEXIST: "该路径已存在且不是目录",
+                     errno.ENOTDIR: "路径中有一段是文件而不是目录"}
+DISK_FULL_MESSAGE = "磁盘空间不足,导入未完成,原有索引保持不变。请清理磁盘后重新导入"
 
 
 @dataclass(slots=True)
@@ -70,6 +89,9 @@ def _new_version() -> str:
 
 
 class LocalIndex(IndexLocation):
+    _opened: list[Path] = []  # version folders this process has open, oldest first (shared by all roots)
+    _opened_lock = threading.Lock()
+
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
 
@@ -78,10 +100,14 @@ class LocalIndex(IndexLocation):
         return self.root / "CURRENT"
 
     def current_version(self) -> str | None:
+        if self.root.exists() and not self.root.is_dir():
+            raise RetrievalError(f"索引路径 {self.root} 是一个文件而不是目录,请检查 POLICYQA_INDEX_DIR 或 --index 设置")
         try:
             v = self._pointer.read_text(encoding="utf-8").strip()
         except FileNotFoundError:
             return None
+        except OSError as ex:  # e.g. the index "directory" is a file
+            raise RetrievalError(f"无法读取索引目录 {self.root}:{_os_reason(ex)}") from ex
         return v if v and (self.root / "versions" / v).is_dir() else None
 
     def open_current(self) -> Snapshot | None:
@@ -89,7 +115,21 @@ class LocalIndex(IndexLocation):
         if v is None:
             return None
         path = self.root / "versions" / v
-        return Snapshot(make_client(path), v, path)
+        snapshot = Snapshot(make_client(path), v, path)
+        self._close_older_than(path)
+        return snapshot
+
+    def _close_older_than(self, path: Path) -> None:
+        """Release versions of this index opened before the last ``_KEEP_OPEN``: a server that
+        reloads after every ingest would otherwise keep every version it ever served in memory."""
+        with self._opened_lock:
+            if path in self._opened:
+                self._opened.remove(path)
+            self._opened.append(path)
+            mine = [p for p in self._opened if p.parent == path.parent]
+            for old in mine[: max(0, len(mine) - _KEEP_OPEN)]:
+                self._opened.remove(old)
+                release_client(old)
 
     @contextlib.contextmanager
     def write(self, fresh: bool = False) -> Iterator[Snapshot]:
@@ -98,24 +138,48 @@ class LocalIndex(IndexLocation):
             old = self.current_version()
             new = _new_version()
             path = self.root / "versions" / new
-            if old and not fresh:
-                shutil.copytree(self.root / "versions" / old, path)
             try:
+                if old and not fresh:
+                    shutil.copytree(self.root / "versions" / old, path)
                 yield Snapshot(make_client(path), new, path)
-            except BaseException:
+                self._publish(new)  # os.replace either happens or not: safe to undo on error
+            except BaseException as ex:
+                release_client(path)
                 shutil.rmtree(path, ignore_errors=True)
+                if _is_disk_full(ex):
+                    raise RetrievalError(DISK_FULL_MESSAGE) from ex
                 raise
-            tmp = self._pointer.with_suffix(".tmp")
-            tmp.write_text(new, encoding="utf-8")
-            os.replace(tmp, self._pointer)
             self._cleanup(keep={new, old})
+
+    def _publish(self, version: str) -> None:
+        tmp = self._pointer.with_suffix(".tmp")
+        tmp.write_text(version, encoding="utf-8")
+        os.replace(tmp, self._pointer)
 
     def _cleanup(self, keep: set[str | None]) -> None:
         """Remove versions left by killed ingests and all but the newest old ones."""
         versions = sorted(p for p in (self.root / "versions").iterdir() if p.is_dir())
         old = [p for p in versions if p.name not in keep]
         for p in old[: max(0, len(old) - _KEEP_OLD_VERSIONS + 1)] if old else []:
+            release_client(p)
             shutil.rmtree(p, ignore_errors=True)
+
+
+def _os_reason(ex: OSError) -> str:
+    return _NO_WRITE_REASONS.get(ex.errno or 0) or ex.strerror or type(ex).__name__
+
+
+def _is_disk_full(ex: BaseException | None) -> bool:
+    """Disk full, as the OS reports it or as SQLite inside Chroma does (causes are followed)."""
+    for _ in range(10):
+        if ex is None:
+            return False
+        if isinstance(ex, OSError) and ex.errno in _DISK_FULL_ERRNOS:
+            return True
+        if any(s in str(ex) for s in ("database or disk is full", "No space left", "Disk quota exceeded")):
+            return True
+        ex = ex.__cause__ or ex.__context__
+    return False
 
 
 def _check_writable(root: Path) -> None:
@@ -125,7 +189,7 @@ def _check_writable(root: Path) -> None:
         probe.write_bytes(b"x" * 4096)
         probe.unlink()
     except OSError as ex:
-        raise RetrievalError(f"索引目录不可写(磁盘已满或没有权限):{root}({ex.strerror})") from ex
+        raise RetrievalError(f"索引目录不可写:{root}({_os_reason(ex)}),导入未进行,原有索引保持不变") from ex
 
 
 @contextlib.contextmanager
@@ -140,25 +204,26 @@ def _file_lock(path: Path) -> Iterator[None]:
 
 
 class ServerIndex(IndexLocation):
-    """Versions as collection suffixes on a Chroma server (several app processes share it)."""
+    """Versions as collection suffixes on a Chroma server (several app processes share it).
+
+    ``chunks_<v>``/``docs_<v>`` hold version ``v``; the metadata of ``policyqa_current`` names the
+    live one. Server errors are raised as :class:`StoreUnavailableError` (the client is guarded).
+    """
 
     _POINTER = "policyqa_current"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, lock_timeout: float = LOCK_TIMEOUT_S) -> None:
         self.url = url
+        self.lock_timeout = lock_timeout
         self._client = make_client(url=url)
 
-    def _call(self, fn: Any, *args: Any, **kw: Any) -> Any:
-        try:
-            return fn(*args, **kw)
-        except Exception as ex:  # connection errors surface as many chromadb/httpx types
-            if "connect" in str(ex).lower() or type(ex).__name__ in ("ConnectError", "ConnectionError"):
-                raise StoreUnavailableError(f"向量数据库服务不可用({self.url}),请稍后重试") from ex
-            raise
-
     def current_version(self) -> str | None:
-        col = self._call(self._client.get_or_create_collection, self._POINTER,
-                         embedding_function=NoEmbedding())
+        from chromadb.errors import NotFoundError
+
+        try:  # get, not get_or_create: reading must not write
+            col = self._client.get_collection(self._POINTER, embedding_function=NoEmbedding())
+        except NotFoundError:
+            return None
         return (col.metadata or {}).get("version") or None
 
     def open_current(self) -> Snapshot | None:
@@ -167,29 +232,25 @@ class ServerIndex(IndexLocation):
 
     @contextlib.contextmanager
     def write(self, fresh: bool = False) -> Iterator[Snapshot]:
-        old = self.current_version()
-        new = _new_version()
-        if old and not fresh:
-            self._copy(old, new)
-        try:
-            yield Snapshot(self._client, new, suffix=f"_{new}")
-        except BaseException:
-            self._drop(new)
-            raise
-        pointer = self._client.get_collection(self._POINTER)
-        pointer.modify(metadata={"version": new, "previous": old or ""})
-        self._drop_older(keep={new, old})
+        with _ServerLock(self._client, self.lock_timeout):
+            old = self.current_version()
+            new = _new_version()
+            try:
+                if old and not fresh:
+                    self._copy(old, new)
+                yield Snapshot(self._client, new, suffix=f"_{new}")
+            except BaseException:
+                self._drop(new)  # best effort; if the server is gone, the next writer removes it
+                raise
+            # Outside the try: if the answer to this request is lost, the pointer may already name
+            # ``new``, so ``new`` must not be dropped. An unpublished ``new`` is removed next time.
+            pointer = self._client.get_or_create_collection(self._POINTER, embedding_function=NoEmbedding())
+            pointer.modify(metadata={"version": new, "previous": old or ""})
+            self._drop_older(keep={new, old})
 
     def _copy(self, old: str, new: str) -> None:
         for kind in ("chunks", "docs"):
-            src = self._client.get_collection(f"{kind}_{old}")
-            got = src.get(include=["documents", "metadatas", "embeddings"])
-            dst = self._client.get_or_create_collection(f"{kind}_{new}", metadata=src.metadata,
-                                                        embedding_function=NoEmbedding())
-            for i in range(0, len(got["ids"]), 500):
-                sl = slice(i, i + 500)
-                dst.add(ids=got["ids"][sl], documents=got["documents"][sl], metadatas=got["metadatas"][sl],
-                        embeddings=got["embeddings"][sl])
+            copy_collection(self._client, f"{kind}_{old}", f"{kind}_{new}")
 
     def _drop(self, version: str) -> None:
         for kind in ("chunks", "docs"):
@@ -197,6 +258,7 @@ class ServerIndex(IndexLocation):
                 self._client.delete_collection(f"{kind}_{version}")
 
     def _drop_older(self, keep: set[str | None]) -> None:
+        """Drop versions of killed or failed writers and all but the newest old ones (lock held)."""
         names = [c.name if hasattr(c, "name") else c for c in self._client.list_collections()]
         versions = sorted({n.split("_", 1)[1] for n in names if n.startswith(("chunks_", "docs_"))})
         old = [v for v in versions if v not in keep]
@@ -204,5 +266,97 @@ class ServerIndex(IndexLocation):
             self._drop(v)
 
 
+class _ServerLock:
+    """One writer at a time across processes and machines, on the Chroma server itself.
+
+    Creating a collection that already exists fails on the server, so exactly one writer
+    creates ``policyqa_lock``. Its metadata is a lease renewed while the lock is held: a writer
+    that was killed, or that lost the server, frees the lock after ``LOCK_LEASE_S`` (at once if
+    it was a process on this machine that no longer exists, or this process itself).
+    """
+
+    NAME = "policyqa_lock"
+    _held: set[str] = set()  # tokens this process holds right now
+
+    def __init__(self, client: Any, timeout: float) -> None:
+        self._client = client
+        self._timeout = timeout
+        self._token = uuid.uuid4().hex
+        self._stop = threading.Event()
+
+    def __enter__(self) -> None:
+        deadline = time.monotonic() + self._timeout
+        while not self._try_acquire():
+            if time.monotonic() > deadline:
+                raise RetrievalError("另一个导入或删除正在进行,请稍后再试")
+            time.sleep(_LOCK_POLL_S)
+        threading.Thread(target=self._renew, name="policyqa-lock-lease", daemon=True).start()
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._held.discard(self._token)
+        with contextlib.suppress(Exception):  # server gone: the lease runs out instead
+            if self.owner().get("token") == self._token:
+                self._client.delete_collection(self.NAME)
+
+    def _lease(self) -> dict[str, Any]:
+        return {"token": self._token, "host": socket.gethostname(), "pid": os.getpid(), "since": time.time()}
+
+    def _try_acquire(self) -> bool:
+        from chromadb.errors import ChromaError
+
+        self._held.add(self._token)  # before creating: our other threads must not see it as left behind
+        try:
+            self._client.create_collection(self.NAME, metadata=self._lease(), embedding_function=NoEmbedding())
+            return True
+        except ChromaError:  # "already exists"
+            self._held.discard(self._token)
+            held = self.owner()
+            if held and self._is_stale(held):
+                log.warning("接管失效的索引写入锁(主机 %s,进程 %s)", held.get("host"), held.get("pid"))
+                with contextlib.suppress(ChromaError):
+                    self._client.delete_collection(self.NAME)
+            return False
+
+    def _renew(self) -> None:
+        while not self._stop.wait(LOCK_LEASE_S / 4):
+            with contextlib.suppress(Exception):
+                col = self._client.get_collection(self.NAME, embedding_function=NoEmbedding())
+                if (col.metadata or {}).get("token") == self._token:
+                    col.modify(metadata=self._lease())
+
+    def owner(self) -> dict[str, Any]:
+        from chromadb.errors import NotFoundError
+
+        try:
+            return dict(self._client.get_collection(self.NAME, embedding_function=NoEmbedding()).metadata or {})
+        except NotFoundError:
+            return {}
+
+    def _is_stale(self, owner: dict[str, Any]) -> bool:
+        if time.time() - float(owner.get("since", 0)) > LOCK_LEASE_S:
+            return True
+        if owner.get("host") != socket.gethostname():
+            return False
+        pid = int(owner.get("pid", 0))
+        if pid == os.getpid():
+            return owner.get("token") not in self._held  # left behind by an earlier write of ours
+        return pid > 0 and not _process_exists(pid)
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def open_location(index_dir: Path, chroma_url: str | None) -> IndexLocation:
+    """The index at ``chroma_url`` (a Chroma server) when given, else under ``index_dir``.
+
+    :raises StoreUnavailableError: when the server cannot be reached.
+    """
     return ServerIndex(chroma_url) if chroma_url else LocalIndex(index_dir)

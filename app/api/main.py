@@ -67,6 +67,8 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, ex: StarletteHTTPException):
         default = ex.detail == HTTPStatus(ex.status_code).phrase  # Starlette's English text: ours instead
         message = _STATUS_MESSAGES.get(ex.status_code, str(ex.detail)) if default else str(ex.detail)
+        if ex.status_code == 400 and str(ex.detail).startswith("There was an error parsing the body"):
+            message = "请求体无法解析(不是有效的 JSON 或不是 UTF-8 编码)"  # FastAPI's English text for bad bytes
         kind = "authentication_error" if ex.status_code == 401 else "invalid_request_error"
         return error_response(ex.status_code, message, kind, headers=getattr(ex, "headers", None))
 
