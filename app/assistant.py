@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from dataclasses import replace
@@ -70,10 +71,31 @@ class Assistant:
         else:
             q = replace(q, scope=scope)
             draft = self._guard_input(q) or self._answer(q, history)
+            if self.settings.llm and q.intent not in ("list", "meta"):
+                draft = self._generate(q, draft, history, notes)
         answer = self._finish(q, draft, notes)
         return Answer(question=question if isinstance(question, str) else "", answer=answer.answer,
                       refused=answer.refused, intent=answer.intent, citations=answer.citations,
                       elapsed_ms=(time.perf_counter() - t0) * 1000, notes=tuple(notes))
+
+    @functools.cached_property
+    def _generative(self):
+        """Built on the first generative question: a local model's server starts then."""
+        from app.generative import GenerativeAnswerer
+
+        return GenerativeAnswerer(self.settings, self.kb)
+
+    def _generate(self, q: Query, draft: Draft, history: Sequence[str], notes: list[str]) -> Draft:
+        """Generative mode: the LLM's verified answer from the draft's clauses and the top hits;
+        the extractive draft, with a note saying why, when the LLM is down, slow or fails the guard."""
+        from app.generative import generative_draft
+
+        hits = [] if draft.refused else self.kb.search(q.text, k=3, doc_ids=q.scope or None)
+        shown, note = generative_draft(self._generative, q.text, draft, [h.clause for h in hits],
+                                       history if q.follow_up else (), intent=q.intent)
+        if note:
+            notes.append(note)
+        return shown
 
     def _scope(self, doc: str | None) -> tuple[str, ...] | None:
         """Document ids for ``doc`` (() = all documents; None = no such document)."""
@@ -500,7 +522,7 @@ class Assistant:
     def _finish(self, q: Query, draft: Draft, notes: list[str]) -> Answer:
         citations = tuple(c for c in (self._cite(qt) for qt in draft.quotes) if c is not None)
         text = draft.answer
-        if not draft.refused and not _numbers_grounded(text, citations):
+        if not draft.refused and not _numbers_grounded(_MARKER_RE.sub("", text), citations):
             # Never show a number that no quote holds: fall back to quoting.
             text = f"相关规定:{citations[0].quote}" if citations else "文件未明确该问题。"
         if _INJECTION_RE.search(q.text):
@@ -702,6 +724,7 @@ def _not_found(hits: Sequence[Hit]) -> Draft:
 
 
 _NUM_RE = re.compile(r"\d+(?:\.\d+)?")
+_MARKER_RE = re.compile(r"\[\d+\]")  # generative answers' citation markers are no numbers to ground
 
 
 def _numbers_grounded(text: str, citations: Sequence[Citation]) -> bool:

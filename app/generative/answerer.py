@@ -96,14 +96,16 @@ class GenerativeAnswerer:
     def rewrite(self, question: str, history: Sequence[str]) -> str:
         """A follow-up rewritten to stand alone. When the reply is unusable (empty, long, or it
         dropped what the follow-up asks, as a small model does by repeating the previous question),
-        the previous question and the follow-up side by side."""
+        the follow-up with the previous question as its context."""
         prompt = self.prompts.rewrite.render(history=";".join(history[-2:]), question=question)
         text = self._complete([HumanMessage(prompt)]).text.strip()
         first = text.splitlines()[0].strip().lstrip("-•* ").strip("“”\"'") if text else ""
         if first and len(first) <= MAX_REWRITE_CHARS and _keeps(first, question) and _keeps(first, history[-1]):
             log.info("rewrote follow-up %r as %r", question, first)
             return first
-        joined = f"{history[-1].rstrip('?？。')},{question}"
+        # Follow-up first, previous question as context: put the other way round, a small model
+        # answers the previous question again.
+        joined = f"关于上文“{history[-1]}”中的对象:{question}"
         log.info("rewrite of %r unusable (%r); asking %r", question, first, joined)
         return joined
 
@@ -121,7 +123,7 @@ _FILLER = set("那它这其该呢吗吧啊的了么是有还又和与及个哪�
 
 def _keeps(rewritten: str, text: str) -> bool:
     """Does the rewrite hold at least half of what ``text`` asks? Checked against the follow-up
-    ("目标" of "那它的目标呢?") and the previous question (its subject, not the prompt example's)."""
+    ("目标" of "那它的目标呢?") and against the previous question (its subject: 软件和信息服务业)."""
     asked = {c for c in re.findall(r"[\u4e00-\u9fffA-Za-z0-9]", text) if c not in _FILLER}
     return not asked or len(asked & set(rewritten)) >= 0.5 * len(asked)
 
@@ -178,7 +180,7 @@ def _quotes(clause: Clause, source: str, answer: str) -> list[Quote]:
 
 
 def generative_draft(answerer: GenerativeAnswerer, question: str, draft: Draft, more: Sequence[Clause] = (),
-                     history: Sequence[str] = ()) -> tuple[Draft, str | None]:
+                     history: Sequence[str] = (), intent: str = "") -> tuple[Draft, str | None]:
     """What the assistant shows in generative mode: the LLM's verified answer as a Draft, or
     ``draft`` (the extractive answer) with a note saying why.
 
@@ -201,4 +203,21 @@ def generative_draft(answerer: GenerativeAnswerer, question: str, draft: Draft, 
         # The extractive answer found and quoted the clause; a small model's refusal is less sure.
         log.info("LLM found no answer in the clauses; serving the extractive answer")
         return draft, "生成模型未能从条款中作答,已改用抽取式答案"
+    missing = _missing_for(intent, result.text)
+    if missing:
+        log.info("generative answer %r states no %s for a %s question; serving the extractive answer",
+                 result.text, missing, intent)
+        return draft, f"生成的回答没有给出{missing},已改用抽取式答案"
     return Draft(result.text, result.quotes), None
+
+
+# What an answer to each kind of question must state: a grounded sentence that states none
+# answers some other question (a small model given "那它的目标呢?" restates who is responsible).
+_REQUIRED = {"target": ({"number", "amount", "percent"}, "数值"), "lead": ({"department"}, "责任部门")}
+
+
+def _missing_for(intent: str, text: str) -> str:
+    kinds, name = _REQUIRED.get(intent, (set(), ""))
+    if kinds and not any(f.kind in kinds for f in guard.extract_facts(text)):
+        return name
+    return ""

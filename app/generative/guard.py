@@ -2,7 +2,10 @@
 
 Pure functions, no model. Facts are what a reader acts on and a small model likes to invent:
 numbers, percentages, amounts, dates and department names. Both sides are compared after
-NFKC normalisation, so ``２０％`` in a clause matches ``20%`` in an answer.
+NFKC normalisation, so ``２０％`` in a clause matches ``20%`` in an answer. Besides the facts,
+:func:`check` rejects markers that point at no clause, answers whose wording the cited clauses
+do not support (an echo of the instructions), and a clause's figure given for another of its
+indicators. :func:`recite` first points each sentence's markers at the clause that holds it.
 
     >>> check("由省大数据局负责[1]。", ["(省工业和信息化厅、省大数据局按分工负责)"])
     []
@@ -55,7 +58,7 @@ class Fact:
 
 @dataclass(frozen=True, slots=True)
 class Violation:
-    kind: str  # fact | marker | no_marker
+    kind: str  # fact | marker | no_marker | support | target
     text: str
     message: str  # Chinese, named in the retry prompt and in the log
 
@@ -228,23 +231,30 @@ def _support(answer: str, pool: str) -> list[Violation]:
 
 
 def recite(answer: str, sources: Sequence[str]) -> str:
-    """Point each sentence's markers at the first clause that holds all its facts.
+    """Point each sentence's markers at the clause that best supports it.
 
-    A small model often copies a fact from clause [1] and writes [2], or writes no marker;
-    only the markers change, never the words. A sentence whose facts no single clause holds is
-    left as it is, for :func:`check` to reject.
+    A small model often copies from clause [1] and writes [2], or writes no marker. For each
+    sentence, the candidates are the clauses holding all its facts; among them the one sharing
+    most wording with it is cited (the model's own choice wins ties). Only markers change,
+    never the words; a sentence no clause supports is left for :func:`check` to reject.
     """
     pools = [strip_markers(normalise(s)) for s in sources]
-    out = []
-    for sentence in _SENTENCE_RE.findall(normalise(answer)):
-        facts = extract_facts(sentence)
-        cited = [n for n in markers(sentence) if 1 <= n <= len(pools)]
-        if not facts or cited and all(grounded(f, "\n".join(pools[n - 1] for n in cited)) for f in facts):
-            out.append(sentence)
-            continue
-        holder = next((i for i, p in enumerate(pools, 1) if all(grounded(f, p) for f in facts)), None)
-        out.append(sentence if holder is None else _with_marker(strip_markers(sentence), holder))
-    return "".join(out)
+    return "".join(_recite_sentence(sentence, pools) for sentence in _SENTENCE_RE.findall(normalise(answer)))
+
+
+def _recite_sentence(sentence: str, pools: list[str]) -> str:
+    if not _WORD_RUN_RE.search(strip_markers(sentence)):
+        return sentence
+    facts = extract_facts(sentence)
+    candidates = [n for n, p in enumerate(pools, 1) if all(grounded(f, p) for f in facts)]
+    scores = {n: support(sentence, pools[n - 1]) for n in candidates}
+    if not scores or not facts and max(scores.values()) < MIN_SUPPORT:
+        return sentence
+    cited = [n for n in markers(sentence) if n in scores]
+    best = max(scores, key=lambda n: (scores[n], -n))
+    if cited and max(scores[n] for n in cited) >= scores[best]:
+        return sentence
+    return _with_marker(strip_markers(sentence), best)
 
 
 def _with_marker(sentence: str, n: int) -> str:

@@ -83,8 +83,10 @@ def _chat_openai(model: str, base_url: str | None, api_key: str | None, timeout:
 
     # temperature 0 and a fixed seed: the same question gets the same answer (and tests can
     # assert on it). No client retries: a down server should fall back at once, not in 3×timeout.
+    # The limit goes as "max_tokens" in the body: langchain would send "max_completion_tokens",
+    # which llama.cpp's server (and older vLLM/Ollama) silently ignore.
     return ChatOpenAI(model=model, base_url=base_url, api_key=api_key or "not-needed", timeout=timeout,
-                      max_retries=0, temperature=0, seed=0, max_tokens=MAX_TOKENS, stream_usage=True)
+                      max_retries=0, temperature=0, seed=0, stream_usage=True, extra_body={"max_tokens": MAX_TOKENS})
 
 
 def _openai_backend(model: str, settings: Settings) -> BaseChatModel:
@@ -152,7 +154,22 @@ class LocalServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self.log_path.unlink(missing_ok=True)  # kept only while it may explain a failure
 
+
+# The server, with a watchdog that ends it when its parent is gone: atexit does not run when
+# the web server is killed, and an orphan would keep ~1 GB and a port. (PR_SET_PDEATHSIG would
+# fire when the *thread* that started it ends, and web frameworks retire idle worker threads.)
+_CHILD = """\
+import os, runpy, sys, threading, time
+parent = os.getppid()
+def watch():
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
+threading.Thread(target=watch, daemon=True).start()
+runpy.run_module("llama_cpp.server", run_name="__main__", alter_sys=True)
+"""
 
 _SERVERS: dict[Path, LocalServer] = {}
 _LOCK = threading.Lock()
@@ -186,7 +203,7 @@ def _start_server(model: Path) -> LocalServer:
         raise LLMUnavailable("未安装 llama-cpp-python[server],请先运行 make setup-llm") from ex
     port = _free_port()
     threads = str(_threads())
-    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
+    cmd = [sys.executable, "-c", _CHILD, "--model", str(model), "--host", "127.0.0.1",
            "--port", str(port), "--n_ctx", str(N_CTX), "--n_threads", threads, "--n_threads_batch", threads,
            "--model_alias", LOCAL_ALIAS, "--verbose", "False"]
     log_fd, log_name = tempfile.mkstemp(prefix="policyqa-llama-", suffix=".log")
