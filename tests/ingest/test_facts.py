@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from app.testing import SEED_DEPARTMENTS, SEED_TARGET_VALUES
+
 from ingest.document import parse_document
 from ingest.facts import extract_departments, extract_incentives, extract_targets
 from ingest.loaders import load_file
@@ -13,29 +15,6 @@ from ingest.types import ClauseKind
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "data" / "corpus" / "shandong-2022-digital-economy-action-plan.txt"
-
-# Read off the document's parentheses, measure by measure.
-SEED_DEPARTMENTS = {
-    1: ["省工业和信息化厅"], 2: ["省工业和信息化厅"], 3: ["省工业和信息化厅", "省通信管理局"],
-    4: ["省通信管理局", "省工业和信息化厅"], 5: ["省工业和信息化厅"],
-    6: ["省农业农村厅", "省工业和信息化厅", "有关市"], 7: ["省发展改革委", "省商务厅"],
-    8: ["省工业和信息化厅", "省大数据局"], 9: ["省大数据局", "省工业和信息化厅", "省科技厅"],
-    10: ["省工业和信息化厅"], 11: ["省通信管理局", "省工业和信息化厅"], 12: ["省大数据局", "省工业和信息化厅"],
-    13: ["省工业和信息化厅", "省通信管理局"], 14: ["省科技厅", "省工业和信息化厅"],
-    15: ["省科技厅", "省发展改革委", "省工业和信息化厅"], 16: ["省工业和信息化厅"],
-    17: ["省委网信办", "省工业和信息化厅"], 18: ["省委网信办", "省工业和信息化厅"],
-    19: ["省委网信办", "省工业和信息化厅", "省科技厅"], 20: ["省工业和信息化厅", "省大数据局"],
-    21: ["省工业和信息化厅", "省科技厅"], 22: ["省工业和信息化厅", "省发展改革委", "省委网信办", "省大数据局"],
-}
-SEED_TARGET_VALUES = {
-    1: ["5500亿元"], 2: ["5家以上", "50家以上", "100个以上", "8500亿元", "1600亿元"],
-    3: ["25个左右", "10个以上", "50个", "10家左右", "1000亿元"], 4: ["20%", "7%"],
-    5: ["30个以上", "200个以上", "100家", "100个以上", "20个以上", "20家", "117左右"],
-    6: ["100个", "16个", "3个"], 8: ["100家以上", "200个"], 11: ["6万个", "15个以上", "2个以上", "5600公里"],
-    12: ["2个", "5个", "20个", "60个", "25万个"], 13: ["1.5亿个", "4个", "30亿个", "100项以上", "80%"],
-    14: ["20项以上"], 15: ["30个"], 16: ["100家以上"], 19: ["100亿元"], 21: ["11%", "7%"],
-}
-
 
 @pytest.fixture(scope="module")
 def measures() -> dict[int, object]:
