@@ -18,6 +18,7 @@ from ingest.errors import IngestError
 from ingest.loaders import SUPPORTED_EXTENSIONS, load_file
 from ingest.types import Chunk, Document
 from vectorstore.embeddings import embed_passages, get_embeddings, vector_space
+from vectorstore.chroma_store import ChromaStore
 from vectorstore.errors import RetrievalError
 from vectorstore.index import Snapshot, open_location
 
@@ -138,6 +139,8 @@ def _write_documents(snap: Snapshot, docs: Sequence[Document], settings: Setting
     embedder = get_embeddings(settings.embedding)
     store = snap.chunks(embedder)
     plans = _plans(snap, store, _last_per_source(docs, report), settings, report)
+    if not plans:
+        return
     total = sum(len(p.fresh) for p in plans)
     label = f"embed:{plans[0].doc.source}" if len(plans) == 1 else f"embed:{len(plans)} 个文件"
     done = 0
@@ -149,13 +152,10 @@ def _write_documents(snap: Snapshot, docs: Sequence[Document], settings: Setting
             progress(label, done, total)
 
     for window in _windows(plans, EMBED_WINDOW):
-        texts = [c.embed_text(p.doc.title) for p in window for c in p.fresh]
-        vectors = embed_passages(embedder, texts, tick)
-        start = 0
-        for plan in window:
-            store.add_embedded(plan.fresh, vectors[start:start + len(plan.fresh)])
-            start += len(plan.fresh)
-            _finish(snap, plan, settings, report)
+        fresh = [c for p in window for c in p.fresh]
+        vectors = embed_passages(embedder, [c.embed_text(p.doc.title) for p in window for c in p.fresh], tick)
+        store.add_embedded(fresh, vectors)
+        _finish(snap, store, window, settings, report)
 
 
 def _last_per_source(docs: Sequence[Document], report: IngestReport) -> list[Document]:
@@ -167,7 +167,7 @@ def _last_per_source(docs: Sequence[Document], report: IngestReport) -> list[Doc
     return list(last.values())
 
 
-def _plans(snap: Snapshot, store, docs: Sequence[Document], settings: Settings,
+def _plans(snap: Snapshot, store: ChromaStore, docs: Sequence[Document], settings: Settings,
            report: IngestReport) -> list[_Plan]:
     known = snap.docs().versions()
     plans = []
@@ -198,23 +198,23 @@ def _windows(plans: Sequence[_Plan], size: int) -> list[list[_Plan]]:
     return [g for g in groups if g]
 
 
-def _finish(snap: Snapshot, plan: _Plan, settings: Settings, report: IngestReport) -> None:
-    """Point the document's unchanged chunks at its new version, drop the stale ones, record it."""
+def _finish(snap: Snapshot, store: ChromaStore, window: Sequence[_Plan], settings: Settings,
+            report: IngestReport) -> None:
+    """Point unchanged chunks at their document's new version, drop stale ones, store the documents."""
     docs = snap.docs()
-    store = snap.chunks(get_embeddings(settings.embedding))
-    doc = plan.doc
-    fresh = {c.id for c in plan.fresh}
-    store.update_meta([c for c in plan.chunks if c.id not in fresh])
-    store.delete_ids(plan.stale_ids)
-    if plan.previous:
-        docs.delete(plan.previous)
-        (report.replaced if plan.previous != doc.id else report.reparsed).append(doc.source)
-    else:
-        report.added.append(doc.source)
-    docs.put(doc, PARSER_VERSION, vector_space(settings.embedding))
-    report.clauses += len(doc.clauses)
-    report.chunks_added += len(plan.fresh)
-    report.chunks_reused += len(plan.chunks) - len(plan.fresh)
+    for plan in window:
+        fresh = {c.id for c in plan.fresh}
+        store.update_meta([c for c in plan.chunks if c.id not in fresh])
+        store.delete_ids(plan.stale_ids)
+        if plan.previous:
+            docs.delete(plan.previous)
+            (report.replaced if plan.previous != plan.doc.id else report.reparsed).append(plan.doc.source)
+        else:
+            report.added.append(plan.doc.source)
+        report.clauses += len(plan.doc.clauses)
+        report.chunks_added += len(plan.fresh)
+        report.chunks_reused += len(plan.chunks) - len(plan.fresh)
+    docs.put_many([p.doc for p in window], PARSER_VERSION, vector_space(settings.embedding))
 
 
 def delete_documents(ids_or_sources: Sequence[str], settings: Settings) -> list[str]:

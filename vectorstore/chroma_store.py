@@ -21,7 +21,7 @@ from ingest.types import Chunk
 from vectorstore.embeddings import ChromaEmbeddingAdapter
 from vectorstore.errors import RetrievalError, StoreUnavailableError
 
-_BATCH = 64
+_BATCH = 500  # records per Chroma write: each write has a fixed cost (~75 ms on a local index)
 _COPY_PAGE = 500
 SERVER_TIMEOUT_S = 60.0  # chromadb's HttpClient waits forever by default; a hung server must not hang us
 SERVER_CONNECT_TIMEOUT_S = 5.0

@@ -47,9 +47,15 @@ class DocCollection:
 
     def put(self, doc: Document, parser_version: str = "", vectors: str = "") -> None:
         """Store ``doc``; ``vectors`` names the embedding model its chunks were embedded with."""
-        self._col.upsert(ids=[doc.id], documents=[document_to_json(doc)], embeddings=[[1.0]],
-                         metadatas=[{"source": doc.source, "title": doc.title, "parser": parser_version,
-                                     "vectors": vectors}])
+        self.put_many([doc], parser_version, vectors)
+
+    def put_many(self, docs: list[Document], parser_version: str = "", vectors: str = "") -> None:
+        """Store several documents in one write (each Chroma write costs ~75 ms however small)."""
+        if docs:
+            self._col.upsert(ids=[d.id for d in docs], documents=[document_to_json(d) for d in docs],
+                             embeddings=[[1.0]] * len(docs),
+                             metadatas=[{"source": d.source, "title": d.title, "parser": parser_version,
+                                         "vectors": vectors} for d in docs])
 
     def vector_models(self) -> set[str]:
         """The embedding models the stored documents' chunks were embedded with."""
