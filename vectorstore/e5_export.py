@@ -41,7 +41,6 @@ Known, documented differences from the engine (none occur in ordinary text):
 from __future__ import annotations
 
 import ctypes
-import fcntl
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -51,12 +50,13 @@ import shutil
 import struct
 import tempfile
 from collections import deque
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 import numpy as np
+
+from vectorstore.locks import file_lock
 
 if TYPE_CHECKING:  # heavy imports, only needed when actually used
     from sentence_transformers import SentenceTransformer
@@ -513,16 +513,9 @@ def default_cache_dir(variant: str = "original") -> Path:
     return base / ("e5-st" if variant == "original" else f"e5-st-{variant}")
 
 
-@contextmanager
-def _locked(target: Path) -> Iterator[None]:
+def _locked(target: Path):
     """Exclusive inter-process lock so two processes never build at once."""
-    lock_path = target.parent / f".{target.name}.lock"
-    with open(lock_path, "a+") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    return file_lock(target.parent / f".{target.name}.lock")
 
 
 def _sweep_stale(target: Path) -> None:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import logging
 import os
 import shutil
@@ -36,6 +35,7 @@ from langchain_core.embeddings import Embeddings
 from vectorstore.chroma_store import ChromaStore, copy_collection, make_client, release_client
 from vectorstore.docstore import DocCollection, NoEmbedding
 from vectorstore.errors import RetrievalError
+from vectorstore.locks import file_lock
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ class LocalIndex(IndexLocation):
     @contextlib.contextmanager
     def write(self, fresh: bool = False) -> Iterator[Snapshot]:
         _check_writable(self.root)
-        with _file_lock(self.root / ".lock"):
+        with file_lock(self.root / ".lock"):
             old = self.current_version()
             new = _new_version()
             path = self.root / "versions" / new
@@ -190,17 +190,6 @@ def _check_writable(root: Path) -> None:
         probe.unlink()
     except OSError as ex:
         raise RetrievalError(f"索引目录不可写:{root}({_os_reason(ex)}),导入未进行,原有索引保持不变") from ex
-
-
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    """One writer at a time; a second ingest waits for the first instead of racing it."""
-    with open(path, "a+") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 class ServerIndex(IndexLocation):
