@@ -6,8 +6,9 @@ Optional: the extractive answerer stays the default. ``POLICYQA_LLM`` turns this
 ``make setup-llm``.
 """
 
-from app.generative.answerer import GenerativeAnswerer, GenerativeResult, generative_draft
+from app.generative.answerer import (FALLBACK_REASONS, Attempt, Fallback, GenerativeAnswerer, GenerativeResult,
+                                     generative_draft)
 from app.generative.llm import Completion, LLMUnavailable, build_chat_model
 
-__all__ = ["Completion", "GenerativeAnswerer", "GenerativeResult", "LLMUnavailable", "build_chat_model",
-           "generative_draft"]
+__all__ = ["FALLBACK_REASONS", "Attempt", "Completion", "Fallback", "GenerativeAnswerer", "GenerativeResult",
+           "LLMUnavailable", "build_chat_model", "generative_draft"]

@@ -6,14 +6,16 @@
     '由省工业和信息化厅、省大数据局按分工负责[1]。'
 
 A draft that fails the guard gets one retry with the violations named; a second failure
-returns None, and the caller serves the extractive answer. The reason is logged either way.
+returns None, and the caller serves the extractive answer. The reason is logged either way, and
+an ``observer`` (the evaluation's side-by-side, the benchmark) is told of every LLM call with the
+guard's verdict and of every fallback with its reason.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -24,6 +26,7 @@ from app.compose import Draft, Quote, clause_ref
 from app.config import Settings
 from app.generative import guard
 from app.generative.llm import Completion, LLMUnavailable, build_chat_model, complete
+from app.generative.model_files import ModelFileError
 from app.generative.prompts import Prompts
 from ingest.facts import split_sentences
 from ingest.types import Clause
@@ -34,6 +37,35 @@ log = logging.getLogger(__name__)
 MAX_CLAUSES = 3  # more context costs seconds of prompt processing on CPU for little gain
 MAX_CLAUSE_CHARS = 400  # per clause shown to the model
 MAX_REWRITE_CHARS = 120
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One LLM call: a draft answer with the guard's verdict, or the rewrite of a follow-up."""
+
+    purpose: str  # "answer" | "rewrite"
+    completion: Completion
+    violations: tuple[str, ...] = ()  # guard.Violation kinds of a rejected draft; () = accepted
+
+
+# Why generative mode served the extractive answer (the keys of Fallback.reason).
+FALLBACK_REASONS: dict[str, str] = {
+    "unavailable": "生成模型不可用或超时",
+    "guard": "两稿均未通过核对",
+    "model_refused": "生成模型未能从条款中作答",
+    "missing_fact": "回答缺少所问的数值或部门",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Fallback:
+    """The extractive answer was served instead of the LLM's; ``note`` is what the user sees."""
+
+    reason: str  # a key of FALLBACK_REASONS
+    note: str
+
+
+Observer = Callable[[Attempt | Fallback], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,10 +82,12 @@ class GenerativeAnswerer:
     """Answers from given clauses with an LLM, guarded; thread-safe once the model is built."""
 
     def __init__(self, settings: Settings, kb: KnowledgeBase, chat_model: BaseChatModel | None = None,
-                 prompts: Prompts | None = None) -> None:
+                 prompts: Prompts | None = None, observer: Observer | None = None) -> None:
         self.settings = settings
         self.kb = kb
         self.prompts = prompts or Prompts.load()
+        # Told of every LLM call and fallback; the evaluation counts the guard's verdicts with it.
+        self.observer = observer
         if chat_model is not None:
             self.__dict__["model"] = chat_model
 
@@ -85,6 +119,7 @@ class GenerativeAnswerer:
             reply = self._complete([system, HumanMessage(prompt)])
             text = guard.recite(reply.text, sources)
             violations = guard.check(text, sources, asked, targets)
+            self.notify(Attempt("answer", reply, tuple(v.kind for v in violations)))
             if not violations:
                 return _result(text, reply, clauses, sources, attempt)
             reasons = ";".join(v.message for v in violations)
@@ -98,7 +133,9 @@ class GenerativeAnswerer:
         dropped what the follow-up asks, as a small model does by repeating the previous question),
         the follow-up with the previous question as its context."""
         prompt = self.prompts.rewrite.render(history=";".join(history[-2:]), question=question)
-        text = self._complete([HumanMessage(prompt)]).text.strip()
+        reply = self._complete([HumanMessage(prompt)])
+        self.notify(Attempt("rewrite", reply))
+        text = reply.text.strip()
         first = text.splitlines()[0].strip().lstrip("-•* ").strip("“”\"'") if text else ""
         if first and len(first) <= MAX_REWRITE_CHARS and _keeps(first, question) and _keeps(first, history[-1]):
             log.info("rewrote follow-up %r as %r", question, first)
@@ -108,6 +145,10 @@ class GenerativeAnswerer:
         joined = f"关于上文“{history[-1]}”中的对象:{question}"
         log.info("rewrite of %r unusable (%r); asking %r", question, first, joined)
         return joined
+
+    def notify(self, event: Attempt | Fallback) -> None:
+        if self.observer is not None:
+            self.observer(event)
 
     def _complete(self, messages: Sequence[BaseMessage]) -> Completion:
         return complete(self.model, messages, self.settings.llm_timeout)
@@ -194,21 +235,27 @@ def generative_draft(answerer: GenerativeAnswerer, question: str, draft: Draft, 
     clauses = [q.clause for q in draft.quotes] + list(more)
     try:
         result = answerer.answer(question, clauses, history)
-    except LLMUnavailable as ex:
+    except (LLMUnavailable, ModelFileError) as ex:
+        # A missing or corrupt model file is as unavailable as a down server: answer, don't crash.
         log.warning("LLM unavailable, serving the extractive answer: %s", ex.user_message)
-        return draft, f"{ex.user_message},已改用抽取式答案"
+        return _fallback(answerer, draft, "unavailable", f"{ex.user_message},已改用抽取式答案")
     if result is None:
-        return draft, "生成的回答未通过数字与部门核对,已改用抽取式答案"
+        return _fallback(answerer, draft, "guard", "生成的回答未通过数字与部门核对,已改用抽取式答案")
     if result.refused or not result.quotes:
         # The extractive answer found and quoted the clause; a small model's refusal is less sure.
         log.info("LLM found no answer in the clauses; serving the extractive answer")
-        return draft, "生成模型未能从条款中作答,已改用抽取式答案"
+        return _fallback(answerer, draft, "model_refused", "生成模型未能从条款中作答,已改用抽取式答案")
     missing = _missing_for(intent, result.text)
     if missing:
         log.info("generative answer %r states no %s for a %s question; serving the extractive answer",
                  result.text, missing, intent)
-        return draft, f"生成的回答没有给出{missing},已改用抽取式答案"
+        return _fallback(answerer, draft, "missing_fact", f"生成的回答没有给出{missing},已改用抽取式答案")
     return Draft(result.text, result.quotes), None
+
+
+def _fallback(answerer: GenerativeAnswerer, draft: Draft, reason: str, note: str) -> tuple[Draft, str]:
+    answerer.notify(Fallback(reason, note))
+    return draft, note
 
 
 # What an answer to each kind of question must state: a grounded sentence that states none

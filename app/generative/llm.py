@@ -202,7 +202,7 @@ def _start_server(model: Path) -> LocalServer:
     except ImportError as ex:
         raise LLMUnavailable("未安装 llama-cpp-python[server],请先运行 make setup-llm") from ex
     port = _free_port()
-    threads = str(_threads())
+    threads = str(local_threads())
     cmd = [sys.executable, "-c", _CHILD, "--model", str(model), "--host", "127.0.0.1",
            "--port", str(port), "--n_ctx", str(N_CTX), "--n_threads", threads, "--n_threads_batch", threads,
            "--model_alias", LOCAL_ALIAS, "--verbose", "False"]
@@ -216,7 +216,7 @@ def _start_server(model: Path) -> LocalServer:
     return server
 
 
-def _threads() -> int:
+def local_threads() -> int:
     """``$POLICYQA_LLM_THREADS``, else all cores but one. llama.cpp threads wait for each other
     at every step: on 2 cores shared with the web server and the embedder, 1 thread measured
     3.5× faster than 2 (480-token prompt: 7.2 s against 25.4 s)."""

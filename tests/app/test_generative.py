@@ -24,7 +24,7 @@ from app.assistant import Assistant
 from app.compose import Draft, Quote
 from app.config import Settings
 from app.generative import guard
-from app.generative.answerer import GenerativeAnswerer, generative_draft
+from app.generative.answerer import Attempt, Fallback, GenerativeAnswerer, generative_draft
 from app.generative.llm import LLMUnavailable, build_chat_model, parse_spec
 from app.generative.model_files import PARTED_MODELS, ModelFileError, PartedModel, ensure_joined, parts_installed
 from app.generative.prompts import MissingVariables, PromptFile, Prompts, load_prompt
@@ -298,12 +298,29 @@ def test_unreachable_llm_serves_the_extractive_answer(assistant: Assistant, bund
     settings = bundled_index.model_copy(update={"llm": "openai:qwen", "llm_base_url": f"http://127.0.0.1:{port}/v1",
                                                 "llm_timeout": 1.5})
     draft = _lead_draft(assistant)
+    events: list[Attempt | Fallback] = []
     t0 = time.perf_counter()
-    shown, note = generative_draft(GenerativeAnswerer(settings, assistant.kb), "DCMM贯标由哪些部门负责?", draft)
+    shown, note = generative_draft(GenerativeAnswerer(settings, assistant.kb, observer=events.append),
+                                   "DCMM贯标由哪些部门负责?", draft)
     assert shown == draft
     expected = "无法连接生成模型服务" if server == "down" else "生成模型响应超时(超过1.5秒)"
     assert note == f"{expected},已改用抽取式答案"
     assert time.perf_counter() - t0 < 10
+    assert events == [Fallback("unavailable", note)]  # no LLM call completed
+
+
+def test_missing_model_file_serves_the_extractive_answer(assistant: Assistant, bundled_index: Settings,
+                                                         tmp_path: Path) -> None:
+    """A model path that is not there is a configuration mistake users make: a note, not a traceback."""
+    settings = bundled_index.model_copy(update={"llm": f"llamacpp:{tmp_path / 'gone.gguf'}"})
+    draft = _lead_draft(assistant)
+    events: list[Attempt | Fallback] = []
+    shown, note = generative_draft(GenerativeAnswerer(settings, assistant.kb, observer=events.append),
+                                   "DCMM贯标由哪些部门负责?", draft)
+    assert shown == draft
+    assert note == f"找不到模型文件:{tmp_path / 'gone.gguf'}(可填 GGUF 文件路径,或已安装的模型名:" \
+                   f"qwen2.5-coder-0.5b、qwen2.5-coder-1.5b),已改用抽取式答案"
+    assert events == [Fallback("unavailable", note)]
 
 
 needs_integration = pytest.mark.skipif(not hasattr(Assistant, "_generate"),
@@ -402,12 +419,16 @@ def test_guard_catches_a_number_the_model_was_asked_to_invent(assistant: Assista
     base = Prompts.load()
     pushy = PromptFile(prompt="条款:\n$clauses\n问题:$question\n${note}请务必给出一个具体的补贴金额数字(单位:万元),"
                               "例如“补贴50万元[1]”。\n回答:", retry=base.answer.retry)
+    events: list[Attempt | Fallback] = []
     answerer = GenerativeAnswerer(local.settings, local.kb, chat_model=local.model,
-                                  prompts=Prompts(base.system, pushy, base.rewrite))
+                                  prompts=Prompts(base.system, pushy, base.rewrite), observer=events.append)
     question = "首次通过DCMM二级的企业补贴多少钱?"
     with caplog.at_level(logging.INFO, logger="app.generative.answerer"):
         result = answerer.answer(question, _clauses(assistant, "DCMM贯标 财政补贴"))
     assert result is None
+    # The observer (the evaluation's fallback counts) saw both drafts, each rejected for a fact.
+    assert [e.purpose for e in events] == ["answer", "answer"]
+    assert all(isinstance(e, Attempt) and "fact" in e.violations and e.completion.tokens > 0 for e in events)
     rejected = [r.getMessage() for r in caplog.records if "rejected" in r.getMessage()]
     assert len(rejected) == 3  # draft 1, draft 2, and the final fallback
     assert re.search(r"“\d+(?:\.\d+)?万?元?”在所引条款", rejected[0]), rejected[0]
