@@ -146,10 +146,16 @@ def serve(host: str, port: int, index: Path | None) -> None:
 @click.option("--systems", default="policyqa,langchain,chatchat,bm25", show_default=True,
               help="参与比较的系统(逗号分隔)")
 @click.option("--check", is_flag=True, help="低于 eval/thresholds.json 中的阈值时以非零状态退出")
-def eval_cmd(gold: tuple[Path, ...], report_dir: Path, systems: str, check: bool) -> None:
+@click.option("--llm", default=None, metavar="SPEC",
+              help="生成式系统 policyqa-llm 使用的模型(llamacpp:<GGUF 或模型名> 或 openai:<模型名>);"
+                   "默认取 POLICYQA_EVAL_LLM,再默认已安装的 qwen2.5-coder-0.5b。指定即加入 policyqa-llm")
+@click.option("--llm-sample", type=click.IntRange(min=1), default=None, metavar="N",
+              help="policyqa-llm 只回答每个评测集中按题型分层抽取的 N 道题(确定性抽样),抽取式结果在同一样本上并列给出")
+def eval_cmd(gold: tuple[Path, ...], report_dir: Path, systems: str, check: bool, llm: str | None,
+             llm_sample: int | None) -> None:
     from eval.run import run_eval
 
-    code = run_eval(list(gold), report_dir, systems.split(","), check=check)
+    code = run_eval(list(gold), report_dir, systems.split(","), check=check, llm=llm, llm_sample=llm_sample)
     sys.exit(code)
 
 

@@ -303,3 +303,66 @@ RATIO_KEYS = ("accuracy", "answerable_accuracy", "hit_at_1", "hit_at_5", "mrr", 
 def compare(ours: Summary, theirs: Summary) -> dict[str, float | None]:
     """Ours ÷ baseline for the headline figures (latency: > 1 means we are slower)."""
     return {k: ratio(getattr(ours, k), getattr(theirs, k)) for k in RATIO_KEYS}
+
+
+# ---- generative mode -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LLMCall:
+    """One call to the LLM while answering a question."""
+
+    purpose: str  # "answer" | "rewrite"
+    first_token_s: float
+    total_s: float
+    tokens: int
+    violations: tuple[str, ...] = ()  # the guard's violation kinds for a rejected draft
+
+    @property
+    def tokens_per_s(self) -> float:
+        gen = self.total_s - self.first_token_s
+        return (self.tokens - 1) / gen if self.tokens > 1 and gen > 0 else math.nan
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationTrace:
+    """What generative mode did for one question.
+
+    ``outcome``: "generated" (the LLM's verified answer was shown), "fallback" (the LLM was asked
+    but the extractive answer was shown, for ``fallback_reason``) or "extractive" (the LLM was not
+    asked: an extractive refusal, a list or metadata question).
+    """
+
+    outcome: str
+    fallback_reason: str | None = None
+    calls: tuple[LLMCall, ...] = ()
+
+
+def summarize_generation(traces: Sequence[GenerationTrace]) -> dict[str, object]:
+    """How often the LLM's answer was shown, why it was not, what the guard rejected, and the
+    LLM's own latency (per call: time to first token, total, tokens/s) as p50/p95."""
+    calls = [c for t in traces for c in t.calls]
+    drafts = [c for c in calls if c.purpose == "answer"]
+    rejected = [c for c in drafts if c.violations]
+
+    def p50_p95(values: Sequence[float]) -> dict[str, float]:
+        values = [v for v in values if not math.isnan(v)]
+        return {"p50": percentile(values, 50), "p95": percentile(values, 95)}
+
+    return {
+        "questions": len(traces),
+        "llm_asked": sum(t.outcome != "extractive" for t in traces),
+        "generated": sum(t.outcome == "generated" for t in traces),
+        "fallback": sum(t.outcome == "fallback" for t in traces),
+        "fallback_reasons": dict(Counter(t.fallback_reason or "?" for t in traces if t.outcome == "fallback")),
+        "drafts": len(drafts),
+        "rejected_drafts": len(rejected),
+        "retried": sum(sum(c.purpose == "answer" for c in t.calls) > 1 for t in traces),
+        # A draft can break several rules; each kind is counted once per draft.
+        "violations": dict(Counter(k for c in rejected for k in dict.fromkeys(c.violations))),
+        "llm_calls": len(calls),
+        "first_token_s": p50_p95([c.first_token_s for c in calls]),
+        "call_total_s": p50_p95([c.total_s for c in calls]),
+        "tokens_per_s": p50_p95([c.tokens_per_s for c in calls]),
+        "tokens": p50_p95([float(c.tokens) for c in calls]),
+    }

@@ -17,11 +17,12 @@ from typing import Any
 from eval.gold_set import TYPES
 
 OURS = "policyqa"
+LLM = "policyqa-llm"
 _HEADLINE = (("accuracy", "accuracy"), ("answerable_accuracy", "answerable acc."), ("refusal_accuracy", "refusal acc."),
              ("false_refusal_rate", "false refusals"), ("hit_at_1", "hit@1"), ("hit_at_5", "hit@5"), ("mrr", "MRR@10"),
              ("citation_precision", "citation precision"), ("quote_validity", "quote validity"))
 _CHART_METRICS = ("accuracy", "refusal_accuracy", "hit_at_1", "hit_at_5", "mrr", "citation_precision")
-_COLORS = {"policyqa": "#c0392b", "langchain": "#2e86c1", "chatchat": "#28b463", "bm25": "#b7950b"}
+_COLORS = {"policyqa": "#c0392b", "policyqa-llm": "#8e44ad", "langchain": "#2e86c1", "chatchat": "#28b463", "bm25": "#b7950b"}
 _CSS = """
 body{font-family:-apple-system,"Segoe UI","PingFang SC","Microsoft YaHei","Noto Sans CJK SC",sans-serif;
      margin:2em auto;max-width:1200px;color:#222;padding:0 1em}
@@ -60,6 +61,8 @@ def render_html(report: dict[str, Any]) -> str:
     ]
     for group, per in report["results"].items():
         parts.append(_group_html(group, per, report["ratios"].get(group, {})))
+    if report.get("generative"):
+        parts.append(_generative_html(report["generative"], report["items"]))
     parts.append("<h2>Charts</h2>")
     parts += [_img(_chart_by_type(report)), _img(_chart_metrics(report)), _img(_chart_latency(report))]
     parts.append(_failures_html(report))
@@ -105,6 +108,71 @@ def _group_html(group: str, per: dict[str, dict[str, Any]], ratios: dict[str, di
         out.append("<p>Ours as a multiple of each baseline (latency: above 1× means slower)</p><table><tr><th></th>"
                    + "".join(f"<th>{escape(k)}</th>" for k in keys) + f"</tr>{rrows}</table>")
     return "\n".join(out)
+
+
+_SIDE = (("accuracy", "accuracy"), ("answerable_accuracy", "answerable acc."), ("refusal_accuracy", "refusal acc."),
+         ("false_refusal_rate", "false refusals"), ("citation_precision", "citation precision"),
+         ("quote_validity", "quote validity"))
+
+
+def _generative_html(gen: dict[str, Any], items: dict[str, list[dict[str, Any]]]) -> str:
+    """Extractive and generative on the same questions (a sample, when so labelled), what the
+    generative answerer did, and every sampled question with both answers."""
+    from eval.run import generation_lines
+
+    out = [f"<h2>Generative mode side by side: {escape(gen['system'])} "
+           f"<span class='small'>({escape(gen['model'] or 'no model')})</span></h2>"]
+    if gen["status"] == "skipped":
+        return "\n".join(out + [f"<p class='fail'>Skipped: {escape(gen['reason'] or '')}</p>"])
+    sample = gen["sample"]
+    if sample["per_set"]:
+        counts = ", ".join(f"{escape(k)} {v} of {sample['of'][k]}" for k, v in sample["questions"].items())
+        out.append(f"<p><b>Sample</b> of {sample['per_set']} questions per gold set ({counts}): "
+                   f"{escape(sample['method'])}. {OURS} is scored on the same questions.</p>")
+    out.append(f"<p class='small'>model loaded and first reply in {_num(gen.get('start_s'))} s · "
+               f"settings {escape(json.dumps(gen.get('settings', {}), ensure_ascii=False))}</p>")
+    head = "".join(f"<th>{escape(h)}</th>" for _, h in _SIDE) + "<th>p50 ms</th><th>p95 ms</th>"
+    for group, per in gen["results"].items():
+        n = per[LLM]["n"]
+        total = sum(sample["of"].values()) if group == "all" else sample["of"].get(group, n)
+        label = f"sample of {n} of {total} questions" if n < total else f"{n} questions"
+        rows = "".join(
+            f"<tr class='{'ours' if name == LLM else ''}'><td>{escape(name)}</td>"
+            + "".join(f"<td class='n'>{_pct(s[k])}</td>" for k, _ in _SIDE)
+            + f"<td class='n'>{_num(s['latency_p50_ms'])}</td><td class='n'>{_num(s['latency_p95_ms'])}</td></tr>"
+            for name, s in per.items())
+        lines = "".join(f"<li>{escape(line)}</li>" for line in generation_lines(gen["generation"][group]))
+        out.append(f"<h3>{escape(group)} <span class='small'>({escape(label)})</span></h3>"
+                   f"<table><tr><th>system</th>{head}</tr>{rows}</table><ul class='small'>{lines}</ul>")
+    out.append(_generative_items_html(items))
+    return "\n".join(out)
+
+
+def _generative_items_html(items: dict[str, list[dict[str, Any]]]) -> str:
+    extractive = {i["id"]: i for i in items.get(OURS, [])}
+    rows = []
+    for i in items.get(LLM, []):
+        g = i.get("generation", {})
+        e = extractive.get(i["id"], {})
+        calls = "; ".join(f"{c['purpose']} {c['first_token_s']}/{c['total_s']} s"
+                          + (f" ✗ {','.join(c['violations'])}" if c["violations"] else "") for c in g.get("calls", []))
+        outcome = g.get("outcome", "") + (f": {g['fallback_reason']}" if g.get("fallback_reason") else "")
+        rows.append(f"<tr><td>{escape(i['id'])}</td><td>{escape(i['question'])}</td>"
+                    f"<td>{escape(e.get('answer', '')[:300])} {_mark(e)}</td>"
+                    f"<td>{escape(i['answer'][:300])} {_mark(i)}</td><td>{escape(outcome)}</td>"
+                    f"<td class='small'>{escape(calls)}</td></tr>")
+    return ("<details><summary>Every question of the side by side</summary><table><tr><th>id</th><th>question</th>"
+            f"<th>{OURS} (extractive)</th><th>{LLM}</th><th>outcome</th>"
+            "<th>LLM calls (first token/total; ✗ = rejected by the guard)</th></tr>"
+            + "".join(rows) + "</table></details>")
+
+
+def _mark(i: dict[str, Any]) -> str:
+    if not i:
+        return ""
+    if i["correct"]:
+        return "<span class='pass'>✓</span>"
+    return f"<span class='fail'>✗</span> <span class='small'>{escape(i['reason'])}</span>"
 
 
 def _type_cell(t: dict[str, Any] | None) -> str:
