@@ -5,6 +5,7 @@ Unexpected errors are not translated: they fail loudly (and under test, they fai
 
 from __future__ import annotations
 
+from app.ledger import LedgerError
 from ingest.errors import IngestError
 from vectorstore.errors import RetrievalError
 
@@ -17,7 +18,7 @@ class AssistantError(Exception):
         self.user_message = user_message
 
 
-_USER_ERRORS = (IngestError, RetrievalError, AssistantError)
+_USER_ERRORS = (IngestError, RetrievalError, AssistantError, LedgerError)
 
 
 def user_message(ex: BaseException) -> str | None:

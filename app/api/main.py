@@ -16,9 +16,10 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api.dependencies import BodySizeLimit, error_response, require_api_key
-from app.api.routers import ask, chat, documents, health
+from app.api.routers import ask, chat, documents, eligibility, health, ledger
 from app.config import Settings, get_settings
 from app.errors import AssistantError, user_message
+from app.ledger import LedgerError
 from app.service import AssistantService
 from ingest.errors import IngestError
 from vectorstore.errors import RetrievalError
@@ -31,7 +32,10 @@ _STATUS_MESSAGES = {401: "未授权", 403: "禁止访问", 404: "未找到该地
 _VALIDATION_MESSAGES = {"missing": "缺少字段", "extra_forbidden": "不支持的字段", "string_type": "应为字符串",
                         "list_type": "应为列表", "bool_type": "应为布尔值", "too_short": "不能为空",
                         "too_long": "条目过多", "literal_error": "取值不在允许范围内", "model_attributes_type": "应为对象",
-                        "model_type": "应为 JSON 对象"}
+                        "model_type": "应为 JSON 对象", "string_too_short": "不能为空",
+                        "string_too_long": "过长", "string_pattern_mismatch": "格式不正确",
+                        "greater_than_equal": "超出范围", "less_than_equal": "超出范围", "int_parsing": "应为整数",
+                        "bool_parsing": "应为 true 或 false"}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -57,6 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ask.router, dependencies=secured)
     app.include_router(chat.router, dependencies=secured)
     app.include_router(documents.router, dependencies=secured)
+    app.include_router(eligibility.router, dependencies=secured)
+    app.include_router(ledger.router, dependencies=secured)
     return app
 
 
@@ -77,13 +83,22 @@ def _add_error_handlers(app: FastAPI) -> None:
         errors = ex.errors()
         if any(e["type"] == "json_invalid" for e in errors):
             return error_response(400, "请求体不是有效的 JSON", "invalid_request_error")
-        parts = [f"{'.'.join(str(p) for p in e['loc'] if p != 'body') or '请求体'}:"
-                 f"{_VALIDATION_MESSAGES.get(e['type'], e['msg'])}" for e in errors[:5]]
+        parts = [f"{'.'.join(str(p) for p in e['loc'] if p != 'body') or '请求体'}:{_validation_message(e)}"
+                 for e in errors[:5]]
         return error_response(422, "请求参数不正确:" + ";".join(parts), "invalid_request_error")
 
     async def user_error(request: Request, ex: Exception):
         status = 503 if isinstance(ex, RetrievalError) else 400
         return error_response(status, user_message(ex) or "请求无法处理", type(ex).__name__)
 
-    for cls in (IngestError, RetrievalError, AssistantError, PermissionError):
+    for cls in (IngestError, RetrievalError, AssistantError, LedgerError, PermissionError):
         app.add_exception_handler(cls, user_error)
+
+
+def _validation_message(error: dict) -> str:
+    """pydantic's error in Chinese; a length limit says the limit ("过长(最多2000个字符)")."""
+    if error["type"] == "value_error":  # our validators' own Chinese message
+        return str(error["msg"]).removeprefix("Value error, ")
+    message = _VALIDATION_MESSAGES.get(error["type"], error["msg"])
+    limit = (error.get("ctx") or {}).get("max_length")
+    return f"{message}(最多{limit}个字符)" if error["type"] == "string_too_long" and limit else message
