@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -179,3 +180,9 @@ def csv_text(docs: Sequence[Document], department: str | None = None, only_targe
     writer.writeheader()
     writer.writerows(measure_record(r) for r in filter_rows(build_ledger(docs), department, only_targets))
     return buf.getvalue()
+
+
+def export_name(docs: Sequence[Document], department: str | None, ext: str) -> str:
+    """The download name the API and the web tab give an export: 责任清单-<file stem>[-<department>].<ext>."""
+    parts = ["责任清单"] + ([Path(docs[0].source).stem] if len(docs) == 1 else []) + ([department] if department else [])
+    return re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", "-".join(parts)) + f".{ext}"

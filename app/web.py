@@ -23,6 +23,8 @@ from app.config import Settings
 from app.errors import user_message
 from app.indexing import IngestReport
 from app.service import AssistantService
+from app.web_eligibility import eligibility_tab
+from app.web_ledger import ledger_tab
 from ingest.types import Clause, ClauseKind, Document
 
 EXAMPLES = (
@@ -363,11 +365,17 @@ def build_ui(settings: Settings, service: AssistantService | None = None) -> gr.
         gr.Markdown("## 政策问答助手\n基于已导入的政策文件作答,每个回答都附原文依据。")
         with gr.Tab("问答", id="chat"):
             _chat_tab(service)
+        with gr.Tab("补贴资格", id="eligibility"):
+            eligibility_tab(service)
+        with gr.Tab("责任清单", id="ledger") as ledger_page:
+            ledger_refresh, ledger_inputs, ledger_outputs = ledger_tab(service)
         with gr.Tab("文档", id="docs") as docs_tab:
             refresh, outputs = _documents_tab(service, settings.max_upload_mb)
         # Documents may change from elsewhere (CLI ingest, API): refresh when the tab is opened.
         docs_tab.select(refresh, None, outputs)
         demo.load(refresh, None, outputs)
+        # The ledger renders its chart and exports: only when its tab is opened, not on every page load.
+        ledger_page.select(ledger_refresh, ledger_inputs, ledger_outputs)
     return demo
 
 

@@ -27,6 +27,9 @@ SEED_TITLE = "山东省2022年数字经济“重点突破”行动方案"
 DCMM_CONDITION = "首次通过DCMM二级及以上企业"
 DCMM_QUOTE = "对首次通过DCMM二级及以上企业给予财政补贴"
 MIIT = "省工业和信息化厅"
+# Measures of the bundled plan with no quantified target, read off the document (22 has targets
+# written with 百/千/万, so it is not in SEED_TARGET_VALUES but is a measure with targets).
+NO_TARGETS = {7, 9, 10, 17, 18, 20}
 
 
 @pytest.fixture(scope="module")
@@ -181,7 +184,7 @@ def test_ledger_targets_only(client):
     numbers = {int(m["number"]) for m in body["measures"]}
     assert all(m["targets"] for m in body["measures"])
     assert numbers >= set(SEED_TARGET_VALUES)
-    assert not numbers & {7, 9, 10, 17, 18, 20}, "these measures state no quantified target"
+    assert numbers == set(SEED_DEPARTMENTS) - NO_TARGETS
 
 
 def test_ledger_unknown_department_is_empty_with_a_message(client):

@@ -7,6 +7,8 @@ markup in documents shown as text, and the staff login.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,8 +17,8 @@ import pytest
 from playwright.sync_api import expect
 
 from app.config import Settings
-from app.testing import (CHROMIUM, CHROMIUM_ARGS, SAMPLE_POLICY_MD, SAMPLE_POLICY_NAME, copy_index, distinct_colours,
-                         free_port)
+from app.testing import (CHROMIUM, CHROMIUM_ARGS, SAMPLE_POLICY_MD, SAMPLE_POLICY_NAME, SEED_DEPARTMENTS,
+                         SEED_TARGET_VALUES, copy_index, distinct_colours, free_port)
 from app.web import launch
 
 pytestmark = pytest.mark.browser
@@ -58,7 +60,7 @@ def browser():
 
 @pytest.fixture
 def page(browser, web):
-    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(60_000)
     dialogs: list[str] = []
@@ -168,6 +170,14 @@ def test_upload_ask_and_delete_a_document(page, tmp_path: Path, output_dir: Path
     assert "<script>alert(1)</script>" in source.locator(".pqa-clause").inner_text()
     assert page.locator("#pqa-chat script").count() == 0
 
+    # The ledger tab lists the new document when it is opened (the service reloaded after the ingest).
+    page.get_by_role("tab", name="责任清单").click()
+    choose(page, "#pqa-ledger-doc", f"青岛市海洋数据开放试点工作方案({SAMPLE_POLICY_NAME})")
+    page.locator("#pqa-ledger-summary").get_by_text("《青岛市海洋数据开放试点工作方案》:措施 2 项").wait_for()
+    choose(page, "#pqa-ledger-dept", "市大数据局")
+    page.locator("#pqa-ledger-summary").get_by_text("“市大数据局”牵头或参与的措施 1 项").wait_for()
+    assert _table_numbers(page) == ["2"]
+
     page.get_by_role("tab", name="文档").click()
     page.locator("#pqa-delete").click()
     result.get_by_text(f"已删除:{SAMPLE_POLICY_NAME}").wait_for()
@@ -197,3 +207,109 @@ def login(page, user: str, password: str) -> None:
     page.locator("input[type=text], input:not([type])").first.fill(user)
     page.locator("input[type=password]").fill(password)
     page.get_by_role("button", name="登录").click()
+
+
+# ---- 补贴资格 and 责任清单 tabs (issues 6, 9) ------------------------------------------------------
+
+DCMM_QUESTION = "我们去年首次通过DCMM三级,能申请补贴吗?"
+BIG_DATA = "省大数据局"
+# Measures of the bundled plan with no quantified target, read off the document (22 has targets
+# written with 百/千/万, so it is not in SEED_TARGET_VALUES but is a measure with targets).
+NO_TARGETS = {7, 9, 10, 17, 18, 20}
+
+
+def choose(page, dropdown: str, option: str) -> None:
+    """Pick an option of a gradio dropdown (an input with a listbox of options)."""
+    page.locator(f"{dropdown} input").click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def test_eligibility_tab_gives_a_verdict_with_reasons_contacts_and_quote(page, output_dir: Path):
+    page.get_by_role("tab", name="补贴资格").click()
+    page.locator("#pqa-elig-check").click()
+    result = page.locator("#pqa-elig-result")
+    result.get_by_text("请描述企业情况或填写简表").wait_for()  # empty input: a message, no cards
+    assert result.locator(".pqa-elig-card").count() == 0
+
+    page.locator("#pqa-elig-text textarea").fill(DCMM_QUESTION)
+    page.locator("#pqa-elig-check").click()
+    card = result.locator(".pqa-elig-card").filter(has_text="首次通过DCMM二级及以上企业")
+    card.wait_for()
+    assert card.locator(".pqa-badge").inner_text() == "可能符合"
+    assert "三级属于“二级及以上”" in card.locator(".pqa-elig-reasons").inner_text()
+    assert "补贴金额或标准" in card.locator(".pqa-elig-unstated").inner_text()
+    assert "省工业和信息化厅、省大数据局" in card.locator(".pqa-elig-contacts").inner_text()
+    quote = card.locator(".pqa-elig-quote")
+    assert "对首次通过DCMM二级及以上企业给予财政补贴" in quote.inner_text()
+    assert "8.完善数据要素供给体系" in quote.inner_text()
+    badge = card.locator(".pqa-badge").evaluate("e => getComputedStyle(e).backgroundColor")
+    assert badge == "rgb(56, 158, 13)", "the scoped stylesheet colours the badge"
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "fits a phone"
+    page.screenshot(path=str(output_dir / "web_eligibility.png"), full_page=True)
+
+
+def test_eligibility_form_says_not_eligible_for_level_one(page):
+    page.get_by_role("tab", name="补贴资格").click()
+    page.locator("#pqa-elig-form").get_by_text("简表").first.click()
+    choose(page, "#pqa-elig-cert", "DCMM")
+    choose(page, "#pqa-elig-level", "一级")
+    page.locator("#pqa-elig-first").get_by_text("首次通过", exact=True).click()
+    page.locator("#pqa-elig-check").click()
+    card = page.locator("#pqa-elig-result .pqa-elig-card").filter(has_text="首次通过DCMM二级及以上企业")
+    card.wait_for()
+    assert card.locator(".pqa-badge").inner_text() == "不符合"
+    assert "您所述为一级,未达到" in card.locator(".pqa-elig-reasons").inner_text()
+
+
+# The table draws only the rows in view: scroll through it and collect the first column by row index.
+READ_FIRST_COLUMN = """async (table) => { const view = table.querySelector('.virtual-table-viewport'); const seen = {};
+  for (let top = 0; top <= view.scrollHeight; top += Math.max(view.clientHeight / 2, 50)) {
+    view.scrollTop = top; await new Promise(r => requestAnimationFrame(() => setTimeout(r, 50)));
+    for (const c of table.querySelectorAll('[role=gridcell][data-col="0"]')) seen[c.dataset.row] = c.innerText.trim(); }
+  view.scrollTop = 0;
+  return Object.keys(seen).sort((a, b) => a - b).map(k => seen[k]); }"""
+
+
+def _table_numbers(page) -> list[str]:
+    """The 编号 column of every row of the ledger table."""
+    return page.locator("#pqa-ledger-table").evaluate(READ_FIRST_COLUMN)
+
+
+def test_ledger_tab_filters_by_department_and_downloads_a_workbook(page, tmp_path: Path, output_dir: Path):
+    import openpyxl
+
+    page.get_by_role("tab", name="责任清单").click()
+    summary = page.locator("#pqa-ledger-summary")
+    summary.get_by_text(f"措施 {len(SEED_DEPARTMENTS)} 项").wait_for()
+    grid = page.locator("#pqa-ledger-table [role=grid]")
+    expect(grid).to_have_attribute("aria-rowcount", str(len(SEED_DEPARTMENTS) + 1))  # + the header row
+    assert _table_numbers(page) == [str(n) for n in SEED_DEPARTMENTS]
+
+    expected = [str(n) for n, names in SEED_DEPARTMENTS.items() if BIG_DATA in names]
+    choose(page, "#pqa-ledger-dept", BIG_DATA)
+    summary.get_by_text(f"“{BIG_DATA}”牵头或参与的措施 {len(expected)} 项").wait_for()
+    expect(grid).to_have_attribute("aria-rowcount", str(len(expected) + 1))
+    assert _table_numbers(page) == expected
+    page.locator("#pqa-ledger-chart img, #pqa-ledger-chart canvas").first.wait_for()
+    page.screenshot(path=str(output_dir / "web_ledger.png"), full_page=True)
+
+    with page.expect_download() as download:
+        page.locator("#pqa-ledger-xlsx").click()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    assert path.suffix == ".xlsx" and BIG_DATA in path.name
+    rows = list(openpyxl.load_workbook(path)["措施"].iter_rows(values_only=True))
+    assert [str(r[rows[0].index("编号")]) for r in rows[1:]] == expected
+    assert all(BIG_DATA in r[rows[0].index("责任部门")] for r in rows[1:])
+
+    with page.expect_download() as download:
+        page.locator("#pqa-ledger-csv").click()
+    data = Path(download.value.path()).read_bytes()
+    assert data[:3] == b"\xef\xbb\xbf" and download.value.suggested_filename.endswith(".csv")
+    assert [r["编号"] for r in csv.DictReader(io.StringIO(data.decode("utf-8-sig")))] == expected
+
+    page.locator("#pqa-ledger-targets").get_by_text("只看有量化目标的").click()
+    with_targets = [n for n in expected if int(n) not in NO_TARGETS]
+    assert set(map(int, with_targets)) >= set(SEED_TARGET_VALUES) & set(map(int, expected))
+    summary.get_by_text(f"有量化目标的措施 {len(with_targets)} 项").wait_for()
+    assert _table_numbers(page) == with_targets

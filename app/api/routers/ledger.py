@@ -19,7 +19,7 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 from app.api.dependencies import ServiceDep
 from app.api.schemas import ErrorOut, LedgerOut
 from app.ledger import Ledger, LedgerError, build_ledger, department_view, filter_rows, select_documents
-from app.ledger_export import csv_text, export_ledger
+from app.ledger_export import csv_text, export_ledger, export_name
 from ingest.departments import matches
 from ingest.types import Document
 
@@ -92,15 +92,9 @@ def xlsx_bytes(docs: Sequence[Document], department: str | None, targets_only: b
         return path.read_bytes()
 
 
-def download_name(docs: Sequence[Document], department: str | None, ext: str) -> str:
-    """责任清单-<document>[-<department>].<ext>; the document's file stem when there is one document."""
-    parts = ["责任清单"] + ([Path(docs[0].source).stem] if len(docs) == 1 else []) + ([department] if department else [])
-    return re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", "-".join(parts)) + f".{ext}"
-
-
 def _attachment(docs: Sequence[Document], department: str | None, ext: str) -> dict[str, str]:
     """Content-Disposition with an ASCII fallback and the UTF-8 name (RFC 6266 / 5987)."""
-    name = download_name(docs, department, ext)
+    name = export_name(docs, department, ext)
     parts = ["ledger"] + ([Path(docs[0].source).stem] if len(docs) == 1 else []) + [department or ""]
     fallback = "-".join(p for p in (re.sub(r"[^A-Za-z0-9_.-]+", "", part) for part in parts) if p) + f".{ext}"
     return {"Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"}
