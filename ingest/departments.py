@@ -73,7 +73,10 @@ def matches(query_name: str, doc_name: str) -> bool:
     if bare_q != bare_d:
         return False
     # A user who names no level (大数据局) means any level; one who names a level means that one.
-    return q == bare_q or d == bare_d
+    # The alias table resolves bare names to the provincial form (大数据局 → 省大数据局), so the
+    # level test looks at what the user typed: in a city's document 大数据局 is 市大数据局.
+    typed = query_name.strip()
+    return q == bare_q or d == bare_d or typed == _strip_level(typed)
 
 
 def _strip_level(name: str) -> str:

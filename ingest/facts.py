@@ -46,8 +46,23 @@ def extract_departments(text: str) -> tuple[tuple[Department, ...], str]:
     return _running_text(text)
 
 
+# "A牵头，B、C配合" / "A负责，B参与": each group of names ends with its own role word.
+_ROLE_GROUP_RE = re.compile(r"(.+?)(?:等)?(?:按分工|按照职责|按职责分工|按职责|分别|共同)?(牵头|配合|参与|协同|负责)(?:[,，;；]|$)")
+_GROUP_ROLE = {"牵头": "lead", "配合": "partner", "参与": "partner", "协同": "partner", "负责": "responsible"}
+
+
 def _parse_list(phrase: str, default_role: str = "responsible") -> tuple[Department, ...]:
-    """"省工业和信息化厅、省大数据局按分工负责" → two departments; "(牵头)" marks lead."""
+    """"省工业和信息化厅、省大数据局按分工负责" → two departments; "(牵头)" marks lead;
+    "市工业和信息化局牵头，市财政局配合" → a lead and a partner (the role word ends each group)."""
+    groups = _role_groups(phrase.strip())
+    if groups:
+        out: list[Department] = []
+        for names, word in groups:
+            role = _GROUP_ROLE[word]
+            if role == "responsible" and any(w == "牵头" for _, w in groups):
+                role = "partner"  # "A牵头，B等按职责分工负责": B works under A's lead
+            out += _parse_list(names, default_role=role)
+        return tuple(out)
     body = _TAIL_RE.sub("", phrase.strip())
     out: list[Department] = []
     lead_marked = "牵头" in body
@@ -62,6 +77,19 @@ def _parse_list(phrase: str, default_role: str = "responsible") -> tuple[Departm
         if part and (is_department(part) or is_department(re.sub(r"[（(][^）)]*[）)]$", "", part))):
             out.append(Department(part, role))
     return tuple(out)
+
+
+def _role_groups(phrase: str) -> list[tuple[str, str]]:
+    """Split "A牵头，B、C配合" into [("A", "牵头"), ("B、C", "配合")] when more than one group has
+    its own role word; [] otherwise (a single "…负责" tail is handled by ``_TAIL_RE``)."""
+    groups: list[tuple[str, str]] = []
+    pos = 0
+    for m in _ROLE_GROUP_RE.finditer(phrase):
+        if m.start() != pos or not is_department(_SPLIT_RE.split(m.group(1).strip())[-1].strip().removesuffix("等")):
+            return []
+        groups.append((m.group(1).strip(), m.group(2)))
+        pos = m.end()
+    return groups if len(groups) > 1 and pos == len(phrase) else []
 
 
 def _running_text(text: str) -> tuple[tuple[Department, ...], str]:
@@ -222,13 +250,22 @@ def _condition_benefit(sentence: str) -> tuple[str, str]:
 
 # ---- indicator tables ---------------------------------------------------------------------
 
-_ROW_RE = re.compile(r"^\s*\|.*\|\s*$")
+# Markdown/.txt tables are written "| a | b |"; the .docx and .html loaders write a row as
+# "a | b | c" (cells joined by " | ", no outer bars). Both are table rows.
+_ROW_RE = re.compile(r"^\s*\|.*\|\s*$|^[^|\n]*\S\s+\|\s+\S")
 _SEPARATOR_RE = re.compile(r"^[\s|:：\-—]+$")
+
+
+def is_table_row(line: str) -> bool:
+    """Whether ``line`` is a table row in any loader's spelling ("| a | b |" or "a | b")."""
+    return bool(_ROW_RE.match(line))
 
 
 def table_facts(text: str) -> tuple[list[Target], list[Department]]:
     """Rows of "| 指标 | 2022年基数 | 2023年目标 | 责任单位 |" tables: one target per row (value from
-    the 目标 column) and the row's responsible units (duty = the row, so a lead answer can cite it)."""
+    the 目标 column) and the row's responsible units (duty = the row, so a lead answer can cite it).
+    Task-assignment tables ("序号 | 重点任务 | 责任单位 | 完成时限") give one target per row whose
+    value is the deadline."""
     targets: list[Target] = []
     depts: list[Department] = []
     header: list[str] | None = None
@@ -255,11 +292,15 @@ def _column(header: list[str], *words: str) -> int | None:
 def _row_facts(header: list[str], cells: list[str], row: str) -> tuple[list[Target], list[Department]]:
     if len(cells) != len(header):
         return [], []
-    ind = _column(header, "指标", "名称", "项目", "内容")
+    ind = _column(header, "指标", "名称", "项目", "内容", "任务", "事项", "工作")
     goal = _column(header, "目标", "预期", "计划")
     duty = _column(header, "责任单位", "责任部门", "牵头单位", "责任")
+    due = _column(header, "时限", "完成时间", "时间节点", "截止")
     ind = ind if ind is not None else next((i for i, c in enumerate(cells) if re.search(r"[\u4e00-\u9fff]", c)), 0)
     targets = []
+    if goal is None and due is not None and cells[due] and due != ind:
+        # The deadline is what such a row fixes; the task names what is due.
+        targets.append(Target(row, cells[ind], cells[due], cells[due], "", f"{cells[ind]}:{header[due]}{cells[due]}"))
     if goal is not None and re.search(r"\d", cells[goal]):
         year = re.search(r"\d{4}年", header[goal])
         shown = ",".join(f"{h}{c}" for i, (h, c) in enumerate(zip(header, cells))
@@ -268,7 +309,8 @@ def _row_facts(header: list[str], cells: list[str], row: str) -> tuple[list[Targ
                               f"{cells[ind]}:{shown}"))
     depts = []
     if duty is not None:
-        for part in _SPLIT_RE.split(cells[duty]):
+        # A cell may hold several paragraphs (joined by spaces by the loader): one name each.
+        for part in re.split(rf"{_SPLIT_RE.pattern}|\s+", cells[duty]):
             if part.strip() and is_department(part.strip()):
                 depts.append(Department(part.strip(), "responsible", row))
     return targets, depts

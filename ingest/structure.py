@@ -52,6 +52,11 @@ _ORG_SUFFIX = r"(?:厅|局|委|办|办公室|政府|委员会|中心|院|会|部
 _ISSUER_LINE_RE = re.compile(rf"^\s*(?:[\u4e00-\u9fff（）()]{{2,25}}{_ORG_SUFFIX}\s*)+$")
 _SIGNATURE_NOTE_RE = re.compile(r"^\s*[（(](?:此件|本件|联系人|联系电话)[^）)]*[）)]\s*$")
 _TRAILER_RE = re.compile(r"(?:\.(?:pdf|docx?|wps|ofd|txt)\s*$)|^\s*抄送[:：]|^\s*.{2,30}\d{4}年\d{1,2}月\d{1,2}日印发\s*$", re.I)
+# "附件" / "附件2" / "附件：任务分工表" alone on a line in the body starts an annex (often a table).
+# Annexes are not numbered like the body's headings, so without this rule an annex's lines
+# would become text of the body's last measure.
+_ANNEX_RE = re.compile(r"^(附件\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})?)\s*[:：]?\s*(.{0,40})$")
+ANNEX_LABEL_PREFIX = "附件"
 _TITLE_CUT = 50  # a measure's title is the text before its first 。 when that is this short
 
 
@@ -196,12 +201,24 @@ def _build_tree(lines: list[_Line], special: list[_Node], body_start: int, body_
     last_seen: dict[str, int] = {}
     preamble: _Node | None = None
     last_body_end = 0
-    for ln in lines[body_start:]:
+    for idx in range(body_start, len(lines)):
+        ln = lines[idx]
         if ln.blank:
             continue
         if any(s <= ln.start < e for s, e in spans):
             # A signature or trailer ends every open heading.
             _close(stack, -1, last_body_end)
+            continue
+        annex = _ANNEX_RE.match(ln.text) if last_seen else None
+        if annex:
+            # An annex closes every open heading and is a top-level unit of its own.
+            _close(stack, 0, last_body_end)
+            title = annex.group(2).strip() or _annex_title(lines, idx + 1)
+            node = _Node(ClauseKind.CHAPTER, 0, re.sub(r"\s+", "", annex.group(1)), None, title, ln.start,
+                         family="annex")
+            stack.append(node)
+            nodes.append(node)
+            last_body_end = ln.end
             continue
         head = _match_heading(ln.text, rules, stack, last_seen)
         if head is None and _DUTY_LINE_RE.match(ln.text) and stack and stack[-1].family in ("paren_arabic", "circled"):
@@ -227,6 +244,15 @@ def _build_tree(lines: list[_Line], special: list[_Node], body_start: int, body_
         last_body_end = ln.end
     _close(stack, -1, last_body_end)
     return sorted(nodes, key=lambda n: (n.start, n.rank))
+
+
+def _annex_title(lines: list[_Line], begin: int) -> str:
+    """The line after a bare "附件" names the annex ("重点任务分工表"), unless it is a table row."""
+    for ln in lines[begin:begin + 3]:
+        if ln.blank:
+            continue
+        return ln.text if len(ln.text) <= _TITLE_CUT and "|" not in ln.text else ""
+    return ""
 
 
 def _match_heading(text: str, rules: Sequence[HeadingRule], stack: list[_Node],

@@ -81,3 +81,38 @@ def test_amount_and_cap_are_kept_as_written() -> None:
 def test_references_and_dates_are_not_targets(text: str) -> None:
     assert [t.value for t in extract_targets(text) if "条" in t.sentence and t.value.startswith("12")] == []
     assert all(t.value not in ("2022年", "12") for t in extract_targets(text))
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("（市工业和信息化局牵头，市财政局配合）", [("市工业和信息化局", "lead"), ("市财政局", "partner")]),
+    ("（市农业农村局牵头，市大数据局、寿光市人民政府配合）",
+     [("市农业农村局", "lead"), ("市大数据局", "partner"), ("寿光市人民政府", "partner")]),
+    ("(省发展改革委牵头,省财政厅等按职责分工负责)", [("省发展改革委", "lead"), ("省财政厅", "partner")]),
+    ("（市商务局负责）", [("市商务局", "responsible")]),
+    ("（省工业和信息化厅、省大数据局按分工负责）", [("省工业和信息化厅", "responsible"), ("省大数据局", "responsible")]),
+])
+def test_each_group_of_names_takes_its_own_role_word(text: str, expected: list[tuple[str, str]]) -> None:
+    depts, _ = extract_departments(text)
+    assert [(d.name, d.role) for d in depts] == expected
+
+
+def test_table_rows_without_outer_bars_are_rows() -> None:
+    """The .docx and .html loaders write "a | b | c"; Markdown writes "| a | b | c |"."""
+    from ingest.facts import table_facts
+
+    text = ("序号 | 重点任务 | 责任单位 | 完成时限\n"
+            "1 | 编制公共数据开放目录 | 市大数据局 | 2024年6月底前\n"
+            "2 | 设立数字经济产业子基金 | 市财政局、市地方金融监管局 | 2024年10月底前")
+    targets, depts = table_facts(text)
+    assert [(t.indicator, t.value) for t in targets] == [("编制公共数据开放目录", "2024年6月底前"),
+                                                        ("设立数字经济产业子基金", "2024年10月底前")]
+    assert [d.name for d in depts] == ["市大数据局", "市财政局", "市地方金融监管局"]
+    assert all(d.duty in text for d in depts)
+
+
+def test_a_bare_department_name_matches_any_level() -> None:
+    from ingest.departments import matches
+
+    assert matches("大数据局", "市大数据局") and matches("大数据局", "省大数据局")
+    assert matches("工信局", "市工业和信息化局")
+    assert not matches("省大数据局", "市大数据局") and not matches("市大数据局", "省大数据局")
