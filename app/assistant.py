@@ -20,6 +20,7 @@ from app.compose import (Draft, Quote, clause_ref, content_answer, department_li
 from app.config import Settings
 from app.intent import Query, understand
 from app.meta import meta_answer
+from ingest.structure import ANNEX_LABEL_PREFIX
 from ingest.types import Clause, ClauseKind, Document, Target
 from vectorstore.embeddings import get_embeddings
 from vectorstore.hybrid import Hit, KnowledgeBase
@@ -124,6 +125,11 @@ class Assistant:
                                               doc_ids=q.scope or None))
         docs = self._docs_for(q, hits)
         missing = None if q.intent == "eligibility" else (refusal.missing_year(q, docs) or refusal.missing_place(q, docs))
+        if not missing and q.intent not in ("meta", "list"):
+            # Also for enterprises' questions: a 市级 award or a 住房补贴 the text never gives
+            # must not be answered with the 省级 award or the 生活补贴 next to it.
+            missing = (refusal.missing_level(q, docs) or refusal.missing_benefit_kind(q, docs)
+                       or refusal.missing_body(q, docs))
         if missing:
             near = hits[0].clause if hits else None
             return Draft(refusal.refusal_text(f"{missing}的相关内容", None), _near_quote(near), refused=True)
@@ -329,6 +335,13 @@ class Assistant:
         if explicit is not None and explicit.facts.targets and _asks_all(q):
             return _all_targets(explicit)
         ranked = _ranked_targets(clauses, score)
+        unit = _asked_unit(q)
+        if unit:
+            # "开放多少个?": a target whose sentence holds a count in that unit comes first.
+            ranked.sort(key=lambda ct: not re.search(rf"\d(?:\.\d+)?\s*{re.escape(unit)}", ct[1].sentence))
+        if not _TIME_ASKED_RE.search(q.text):
+            # A task table's row fixes a deadline; it answers "什么时候", not "多少" or "多大".
+            ranked = [(c, t) for c, t in ranked if not _is_deadline_row(t)] or ranked
         if ranked and re.search(r"量化目标|数字指标|数量指标|指标有|有哪些目标|哪些指标", q.text):
             return _all_targets(ranked[0][0])
         best = ranked[0] if ranked else None
@@ -478,10 +491,22 @@ class Assistant:
         chapter = ref or self._chapter_named(q, doc)
         if chapter is not None and chapter.kind == ClauseKind.CHAPTER:
             return _children_list(doc, chapter)
-        if re.search(r"行动|部分|方面|几章|哪几章|哪些章", q.text) and not names:
-            return _chapters_list(doc)
+        outline = r"行动|部分|方面|几章|哪几章|哪些章"
+        if re.search(outline, q.text) and not names:
+            # "分哪几个方面?" asks for the outline; "金融支持方面有哪些措施?" names a topic: the
+            # outline only when no measure's title shares the question's remaining words.
+            rest = re.sub(outline, " ", q.text)
+            # Words of the document's own title ("这个办法", "政策措施") name no topic.
+            rest_tokens = [t for t in self._content_tokens(rest)[0] if t not in doc.title]
+            if not rest_tokens or not any(self._overlap(rest, c.title) >= MIN_OVERLAP for c in units):
+                return _chapters_list(doc)
         if re.search(r"期限|时限|工作日|多长时间", q.text):
             return _deadline_list(doc, self._scorer(q))
+        due = _DUE_RE.search(q.text)
+        if due:
+            dated = _due_by(doc, due.group(0))
+            if dated is not None:
+                return dated
         if re.search(r"时间节点|节点|截止", q.text):
             return _time_nodes(doc)
         clause = self._pick(q, hits, docs, context)
@@ -489,6 +514,9 @@ class Assistant:
         if items and clause is not None and re.search(r"类|种|情形|行为|原则|方式|情况", q.text):
             return _items_list(clause, items)
         topical = [c for c in units if self._overlap(q.text, c.title) >= MIN_OVERLAP]
+        if len(topical) == 1:
+            # One measure on the topic: what it lists is the answer, not its name alone.
+            return content_answer(topical[0], self._scorer(q), whole=True)
         if topical:
             return facts_list_answer(doc, topical, "相关措施")
         return self._content(q, hits, docs, context)
@@ -608,6 +636,27 @@ def _time_nodes(doc: Document) -> Draft:
     return Draft(f"文件中的时间节点有:{body}。", tuple(Quote(c, p) for c, p in found[:10]))
 
 
+# "2024年12月底前" / "6月底" / "年底前" in a list question: the tasks due then.
+_DUE_RE = re.compile(r"(?:\d{4}年)?(?:\d{1,2}月(?:底|末|\d{1,2}日)?|年底|年末)")
+
+
+def _due_by(doc: Document, when: str) -> Draft | None:
+    """"2024年12月底前要完成哪些任务?": every target (task-table row or sentence) due ``when``."""
+    found: list[tuple[Clause, str]] = []
+    for c in doc.clauses:
+        for t in c.facts.targets:
+            if t.deadline and when in t.deadline:
+                piece = t.indicator if _is_deadline_row(t) else segment_of(t)
+                if all(piece != p for _, p in found):
+                    found.append((c, piece if piece in t.sentence else t.sentence))
+    if not found:
+        return None
+    quotes = tuple(dict.fromkeys(Quote(c, next(t.sentence for t in c.facts.targets if p in t.sentence))
+                                 for c, p in found))
+    body = ";".join(f"{p}({clause_ref(c).split('「')[0]})" for c, p in found[:10])
+    return Draft(f"{when}前要完成的有{len(found)}项:{body}。", quotes[:10])
+
+
 def _deadline_list(doc: Document, score) -> Draft:
     """Every time limit written in the document that matches the question ("以工作日计算的期限")."""
     pairs = [(c, t) for c in doc.clauses for t in c.facts.targets
@@ -620,7 +669,8 @@ def _deadline_list(doc: Document, score) -> Draft:
 
 
 def _chapters_list(doc: Document) -> Draft:
-    chapters = [c for c in doc.clauses if c.kind == ClauseKind.CHAPTER and c.parent_id is None and c.title]
+    chapters = [c for c in doc.clauses if c.kind == ClauseKind.CHAPTER and c.parent_id is None and c.title
+                and not c.label.startswith(ANNEX_LABEL_PREFIX)]  # an annex is no part of the body
     body = ";".join(f"{c.label}{c.title}" for c in chapters)
     return Draft(f"共{len(chapters)}个部分:{body}。", tuple(Quote(c, c.title) for c in chapters))
 
@@ -645,6 +695,15 @@ def _children_lead(parent: Clause, children: Sequence[Clause]) -> Draft:
 
 
 _COUNTED_RE = re.compile(r"(?:多少|几)(?:个|家|项|条|所|座|台|套|批)?([\u4e00-\u9fff]{2,6}?)(?:[?？,，。]|$|呢|吗)")
+
+
+_ASKED_UNIT_RE = re.compile(r"(?:多少|几)(万亿元|亿元|万元|万个|万家|万户|万台|个|家|户|项|台|座|套|人次|人|场|批|所)")
+
+
+def _asked_unit(q: Query) -> str:
+    """The unit a "多少个/几家" question counts in ("" when it names none)."""
+    m = _ASKED_UNIT_RE.search(q.text)
+    return m.group(1) if m else ""
 
 
 def _counted_noun(q: Query) -> str:
@@ -686,11 +745,21 @@ def _close_second(ranked: Sequence[tuple[Clause, Target]], score) -> bool:
     """Two targets about the same indicator in different places (a table row and a task)."""
     (c1, t1), (c2, t2) = ranked[0], ranked[1]
     s1, s2 = score(t1.indicator), score(t2.indicator)
-    return c1.id != c2.id and s1 > 0 and s2 >= s1 and segment_of(t1) != segment_of(t2)
+    return c1.id != c2.id and s1 > 0 and s2 >= s1 and segment_of(t1) != segment_of(t2) and _same_indicator(t1, t2)
+
+
+def _same_indicator(t1: Target, t2: Target) -> bool:
+    """Both name the same thing: their indicators share a run of 4+ characters (the table's
+    "5G行业虚拟专网数量" and the task's "5G行业虚拟专网")."""
+    a, b = t1.indicator, t2.indicator
+    return any(a[i:i + 4] in b for i in range(len(a) - 3)) or (len(a) < 4 and a in segment_of(t2))
 
 
 def segment_of(t: Target) -> str:
-    """The comma-delimited piece of the target sentence that holds its value (verbatim)."""
+    """The comma-delimited piece of the target sentence that holds its value (verbatim); a table
+    row is one piece (its cells may hold commas: "市大数据局，各有关部门")."""
+    if t.display:
+        return t.sentence
     parts = re.split(r"(?<=[,,;;。])", t.sentence)
     for p in parts:
         if t.value in p:
@@ -706,6 +775,14 @@ def _ranked_targets(clauses: Sequence[Clause], score) -> list[tuple[Clause, Targ
                 scored.append((2 * score(segment_of(t)) + score(t.indicator) + 1.0 / (rank + 2), clause, t))
     scored.sort(key=lambda x: x[0], reverse=True)
     return [(c, t) for _, c, t in scored]
+
+
+_TIME_ASKED_RE = re.compile(r"什么时候|何时|哪天|时限|期限|截止|几月|哪年|多久|多长时间|时间节点|完成时间|之前|前完成")
+
+
+def _is_deadline_row(t: Target) -> bool:
+    """A row of a task table whose value is its deadline (see ``ingest.facts.table_facts``)."""
+    return bool(t.display) and t.value == t.deadline
 
 
 def _dedupe(clauses: Sequence[Clause]) -> list[Clause]:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ingest.departments import matches
-from ingest.facts import split_sentences
+from ingest.facts import is_table_row, split_sentences
 from ingest.types import Clause, ClauseKind, Department, Document, Target
 
 MAX_SHORT = 150  # lead, target and meta answers
@@ -142,7 +142,7 @@ def _table_header(text: str, row: str) -> str:
     idx = next((i for i, ln in enumerate(lines) if ln.strip() == row.strip()), None)
     if idx is None:
         return ""
-    while idx > 0 and lines[idx - 1].strip().startswith("|"):
+    while idx > 0 and is_table_row(lines[idx - 1]):
         idx -= 1
     return lines[idx].strip()
 

@@ -67,6 +67,7 @@ _LEAD_VERB_RE = re.compile(r"^(?:重点培育一批|重点培育|培育一批|�
 _FREE_RE = re.compile(r"面向(?P<cond>[^,，;；。]{2,30}?)(?:开展|提供)(?P<benefit>免费[^,，;；。]{1,20})")
 _ENJOY_RE = re.compile(r"对?(?P<cond>[^。;；]{4,80}?)[,，]?按(?:照)?规定享受(?P<benefit>[^。;；,，]{2,40})")
 _REQUIREMENT_RE = re.compile(r"(?:申报|申请)[^。;；]{0,30}?(?:主体|企业|单位|项目)[^。;；]{0,6}?(?:须|应当|必须|需)|独立法人")
+_LIST_LEAD_RE = re.compile(r"(?:下列|以下|如下)(?:条件|要求)|[:：]$")
 _RULE_RE = re.compile(r"就高|不重复|不得重复|不予重复|不叠加")
 _PROCEDURE_RE = re.compile(r"另行(?:发布|通知|制定|印发)|申报指南|申报通知|申报程序|申报流程")
 _REGION_RE = re.compile(r"^([\u4e00-\u9fff]{2,3}?)(?:省|市|自治区)")
@@ -198,13 +199,17 @@ def document_catalogue(doc: Document) -> tuple[CatalogueEntry, ...]:
 def document_support(doc: Document) -> DocumentSupport:
     """Application requirements, 就高/不重复 rules and procedure notes, wherever they are written."""
     reqs, rules, procedure = [], [], None
+    listed: set[str] = set()  # clauses whose sentences are the items of a "须同时符合下列条件：" list
     for clause in doc.clauses:
         if clause.kind in (ClauseKind.NOTICE, ClauseKind.SIGNATURE, ClauseKind.TRAILER):
             continue
         for s in split_sentences(own_text(doc.text, clause, doc.clauses)):
             p = Passage(clause.id, s, clause_ref(clause))
-            if _REQUIREMENT_RE.search(s):
+            if _REQUIREMENT_RE.search(s) or clause.id in listed:
                 reqs.append(p)
+            if _REQUIREMENT_RE.search(s) and _LIST_LEAD_RE.search(s):
+                # The conditions follow as 1. 2. 3. items: each is a requirement too.
+                listed.update(c.id for c in doc.clauses if clause.start < c.start and c.end <= clause.end)
             if _RULE_RE.search(s):
                 rules.append(p)
             if procedure is None and _PROCEDURE_RE.search(s):
@@ -419,6 +424,7 @@ class EnterpriseProfile:
     years: tuple[tuple[str, int], ...] = ()  # (words around the year, year)
     accident: bool | None = None  # 近三年发生重大事故
     dishonest: bool | None = None  # 列入严重失信主体名单
+    tax_arrears: bool | None = None  # 欠缴税款 (a common 申报条件: "无欠缴税款")
 
     @classmethod
     def from_text(cls, text: str) -> EnterpriseProfile:
@@ -430,7 +436,8 @@ class EnterpriseProfile:
             independent_legal_person=_flag(t, r"独立法人|子公司", r"分公司|分支机构|办事处|非独立法人|(?:没有|无|不具[有备]?)独立法人"),
             registered_local=_flag(t, r"本地注册|本市注册|本省注册|注册在本[市省]", r"外地|外省|省外|市外|异地|外市"),
             accident=_flag(t, r"(?:发生|出)(?:过|了)?[^,。]{0,12}事故", r"(?:未|没有|没|无)(?:发生|出)(?:过)?[^,。]{0,12}事故"),
-            dishonest=_flag(t, r"列入[^,。]{0,10}失信|失信(?:被执行人|主体)", r"(?:未|没有|没)(?:被)?列入[^,。]{0,10}失信"))
+            dishonest=_flag(t, r"列入[^,。]{0,10}失信|失信(?:被执行人|主体)", r"(?:未|没有|没)(?:被)?列入[^,。]{0,10}失信"),
+            tax_arrears=_flag(t, r"欠(?:过|了|缴)?(?:过)?税|拖欠(?:过)?税", r"(?:未|没有|没|无|不)(?:拖)?欠(?:过|缴)?税"))
 
     @classmethod
     def from_form(cls, form: Mapping[str, Any]) -> EnterpriseProfile:
@@ -666,8 +673,13 @@ def topic_score(said: str, topic: str) -> float:
     return score + min(len(_grams(said) & _grams(topic)), 6)
 
 
+# "花了100万" names the enterprise's own figure, not a topic: without this, "100万" would tie the
+# question to any measure that pays 100万元.
+_MONEY_RE = re.compile(r"\d+(?:\.\d+)?\s*(?:万亿元|亿元|万元|元|万亿|亿|万|%|％)")
+
+
 def _grams(text: str, n: int = 4) -> set[str]:
-    norm = unicodedata.normalize("NFKC", text)
+    norm = _MONEY_RE.sub(" ", unicodedata.normalize("NFKC", text))
     out: set[str] = set()
     for piece in re.split(r"[^\u4e00-\u9fffA-Za-z0-9]+", _GENERIC_RE.sub(" ", norm)):
         out.update(piece[i:i + n] for i in range(len(piece) - n + 1))
@@ -831,7 +843,8 @@ _REQUIREMENT_PARTS: tuple[tuple[str, str, str], ...] = (
     ("independent_legal_person", r"具有独立法人资格|独立法人", "不具有独立法人资格"),
     ("registered_local", r"在本[市省](?:注册|登记)|本[市省]注册", "注册地不符"),
     ("accident", r"近[一二三两四五\d]年[^，,；;。]*?事故|未发生[^，,；;。]*?事故", "发生过事故"),
-    ("dishonest", r"未被列入[^，,；;。]*?名单|失信[^，,；;。]*?名单", "被列入失信名单"))
+    ("dishonest", r"未被列入[^，,；;。]*?名单|失信[^，,；;。]*?名单", "被列入失信名单"),
+    ("tax_arrears", r"[无未没](?:有)?欠缴[^，,；;。]{0,6}税款?|依法纳税|无欠税", "有欠缴税款"))
 
 
 def _requirement_findings(p: EnterpriseProfile, req: str) -> list[Finding]:

@@ -17,7 +17,8 @@ _INTENT_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("meta", ("文号", "发文字号", "字号", "发布时间", "发布日期", "印发时间", "印发日期", "成文日期", "什么时候印发",
               "什么时候发布", "哪天发布", "哪天印发", "发文单位", "发文机关", "印发单位", "联合印发", "哪些部门联合", "全称", "几大", "发给谁", "主送", "下发给", "依据哪些", "上位", "牵头发文", "哪个单位印发", "哪个部门印发", "谁印发", "谁发布", "哪个单位发布", "由谁印发",
               "哪些单位联合", "标题", "文件名", "叫什么", "几个部分", "多少个部分", "几部分", "多少条", "几条", "多少项措施",
-              "几项措施", "多少措施", "几个方面", "施行日期", "什么时候施行", "何时施行", "生效", "哪一年发布")),
+              "几项措施", "多少措施", "几个方面", "施行日期", "什么时候施行", "何时施行", "生效", "哪一年发布",
+              "发的文", "谁发的", "单位发的", "部门发的", "机关发的")),
     ("eligibility", ("能不能", "能否", "可不可以", "可以申请", "能申请", "申请", "申报", "符合条件", "有没有补贴",
                      "享受", "资格", "能补", "可以补", "也能补", "能享受", "补多少", "最多补", "多少奖励", "奖励多少", "奖励给谁", "我们公司", "我们企业", "我公司", "我司", "我们", "企业可以", "能拿", "能获得",
                      "可以获得", "能得到", "补贴吗", "奖励吗", "支持吗")),
@@ -86,8 +87,19 @@ def normalise(question: str) -> str:
 _TIME_ASKED_RE = re.compile(r"多久|多长时间|几个工作日|多少个工作日|几天|期限")
 
 
+# "都有哪些一次性奖励?" / "有哪些财政补贴?": a few words may stand between 哪些 and what is listed.
+_LIST_RE = re.compile(r"哪些[\u4e00-\u9fff“”]{0,6}?(?:奖励|补贴|补助|奖补|支持政策|政策措施|扶持政策)")
+# "还能申报吗?" / "可以申请吗?": asking whether one may apply is an eligibility question even
+# when the question names no benefit (the conditions to apply answer it).
+_MAY_APPLY_RE = re.compile(r"(?:能|可以|可否|能不能|可不可以|还能|还可以)(?:再)?(?:申报|申请)(?:吗|么|嘛|[?？]|$)")
+
+
 def classify(text: str) -> str:
     lowered = text.lower()
+    if _LIST_RE.search(lowered) and not re.search(r"多少|几", lowered.split("哪些")[0]):
+        return "list"
+    if _MAY_APPLY_RE.search(lowered) and not _TIME_ASKED_RE.search(lowered):
+        return "eligibility"
     for intent, words in _INTENT_WORDS:
         if any(w in lowered for w in words):
             if intent == "eligibility" and (not _looks_eligibility(lowered) or _TIME_ASKED_RE.search(lowered)):

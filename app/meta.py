@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from app.compose import Draft, Quote, clause_ref
+from ingest.structure import ANNEX_LABEL_PREFIX
 from ingest.types import Clause, ClauseKind, Document
 
 _EFFECTIVE_RE = re.compile(r"[^。\n]*自[^。\n]{2,20}起(?:施行|实施|执行)[^。\n]*。?")
@@ -74,13 +75,14 @@ def _effective(doc, m, q):
 
 
 def _counts(doc, m, q):
-    chapters = [c for c in doc.clauses if c.kind == ClauseKind.CHAPTER and c.parent_id is None]
+    chapters = [c for c in doc.clauses if c.kind == ClauseKind.CHAPTER and c.parent_id is None
+                and not c.label.startswith(ANNEX_LABEL_PREFIX)]  # an annex is no part of the body
     articles = [c for c in doc.clauses if c.kind == ClauseKind.ARTICLE]
     if any(w in q for w in ("部分", "章", "方面")) and chapters:
-        names = "、".join(c.label.rstrip("、.．") if c.label.endswith("、") else c.label for c in chapters)
-        return Draft(f"《{doc.title}》共{len(chapters)}个部分({names})。",
-                     (Quote(chapters[0], chapters[0].path[-1] if False else _heading(chapters[0])),
-                      Quote(chapters[-1], _heading(chapters[-1]))))
+        # Name each part with its title: "共6个部分(一、二、…)" tells the reader nothing.
+        names = ";".join(f"{c.label}{c.title}" if c.title else c.label.rstrip("、.．") for c in chapters)
+        return Draft(f"《{doc.title}》共{len(chapters)}个部分:{names}。",
+                     tuple(Quote(c, _heading(c)) for c in chapters))
     numbers = [a.number for a in articles]
     if articles and numbers == list(range(1, len(articles) + 1)):
         return Draft(f"《{doc.title}》共{len(articles)}条({_span(articles)})。",
@@ -128,7 +130,8 @@ _HANDLERS = (
     (("施行", "生效", "实施日期", "起实施"), _effective),
     (("几大", "几个部分", "多少个部分", "几部分", "多少条", "几条", "多少项措施", "几项措施", "多少措施", "几个方面", "几章", "多少章"), _counts),
     (("发文单位", "发文机关", "印发单位", "联合印发", "哪些部门联合", "哪些单位联合", "谁印发", "谁发布", "谁制定", "哪些部门制定",
-      "哪个部门印发", "哪个部门发布", "单位印发", "单位发布", "由谁印发", "联合制定"), _issuers),
+      "哪个部门印发", "哪个部门发布", "单位印发", "单位发布", "由谁印发", "联合制定",
+      "发的文", "谁发的", "单位发的", "部门发的", "机关发的"), _issuers),
     (("发布时间", "发布日期", "印发时间", "印发日期", "成文日期", "什么时候印发", "什么时候发布", "哪天", "何时发布", "何时印发",
       "日期", "时间"), _dates),
     (("标题", "文件名", "叫什么", "名称", "全称"), _title),

@@ -59,6 +59,72 @@ def missing_place(q: Query, docs: Sequence[Document]) -> str | None:
     return None
 
 
+_LEVELS = ("国家级", "省级", "市级", "区级", "县级")
+_LEVEL_NOUN_RE = re.compile(r"(国家级|省级|市级|区级|县级)([\u4e00-\u9fff]{4,16})")
+
+
+def missing_level(q: Query, docs: Sequence[Document]) -> str | None:
+    """An administrative level the documents do not give for what the question names: "市级智慧
+    农业应用基地" when the text only rewards 省级 and 国家级 ones. Only when the same thing is
+    written with another level, so a thing the text never names is left to the other checks."""
+    text = " ".join(d.text for d in docs)
+    for m in _LEVEL_NOUN_RE.finditer(q.text):
+        level, noun = m.group(1), m.group(2)
+        for k in range(len(noun), 3, -1):
+            thing = noun[:k]
+            if any(other + thing in text for other in _LEVELS if other != level):
+                return None if level + thing in text else level + thing
+    return None
+
+
+# "住房补贴" / "租房补助": a kind of benefit named by the word before 补贴. Words that only ask
+# (什么补贴, 哪些奖励) or name money in general (财政补贴, 专项资金) are no kind.
+_BENEFIT_KIND_RE = re.compile(r"([\u4e00-\u9fff]{2})(补贴|补助|津贴|奖金)")
+_NOT_A_KIND = frozenset(("什么", "哪些", "多少", "没有", "有没", "相关", "具体", "有关", "财政", "资金", "专项", "政策", "一次",
+                         "次性", "能拿", "获得", "给予", "享受", "申请", "申报", "领取", "这个", "这项", "那个", "可以",
+                         "能否", "是否", "有何", "哪种", "何种", "哪类", "拿到", "给的", "发放", "哪项", "各项", "奖励",
+                         "有的", "的的", "还有", "能有", "能领", "可领", "可拿", "能享", "有无"))
+
+
+# A kind is a noun (住房, 租房, 交通); "再拿补贴", "费用能补贴" put a verb or modal before 补贴.
+_VERBISH_RE = re.compile(r"[的能拿再可要给有申领获享得到还也都就请想会该把被让用发]")
+
+
+def missing_benefit_kind(q: Query, docs: Sequence[Document]) -> str | None:
+    """A kind of benefit ("住房补贴") whose qualifier no document uses anywhere."""
+    from app.incentives import TOPIC_ALIASES
+    from ingest.departments import DEPARTMENT_RE
+
+    # Department names are no benefit words (住房 in 市住房城乡建设局 says nothing of 住房补贴).
+    text = DEPARTMENT_RE.sub(" ", " ".join(d.text for d in docs))
+    for m in _BENEFIT_KIND_RE.finditer(q.text):
+        kind = m.group(1)
+        if kind in _NOT_A_KIND or _VERBISH_RE.search(kind) or kind in text:
+            continue
+        aliases = [a for group in TOPIC_ALIASES if any(kind in a or a in kind for a in group) for a in group]
+        if any(a in text for a in aliases):
+            continue
+        return m.group(0)
+    return None
+
+
+# "由哪家基金管理公司管理?": the kind of organisation the question asks which one is.
+_BODY_KINDS = ("公司", "银行", "机构", "协会", "学会", "服务商", "运营商", "平台", "基金", "学校", "医院", "律所", "事务所")
+_WHICH_BODY_RE = re.compile(rf"(?:哪家|哪个|哪一家|哪一个|哪些)([\u4e00-\u9fff]{{0,8}}({'|'.join(_BODY_KINDS)}))")
+
+
+def missing_body(q: Query, docs: Sequence[Document]) -> str | None:
+    """A kind of organisation (公司, 银行, 平台…) the question asks which one is, when the documents
+    never name one of that kind: a fund's manager the text leaves open is not to be guessed."""
+    from ingest.departments import DEPARTMENT_RE
+
+    text = DEPARTMENT_RE.sub(" ", " ".join(d.text for d in docs))
+    for m in _WHICH_BODY_RE.finditer(q.text):
+        if m.group(2) not in text:
+            return f"具体的{m.group(1)}"
+    return None
+
+
 def missing_specific(q: Query, clause: Clause | None) -> str | None:
     """What the question asks for (an amount, a phone number, a procedure) that the clause lacks."""
     return missing_in(q, clause.text if clause is not None else "")

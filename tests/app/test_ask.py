@@ -156,3 +156,71 @@ def test_a_question_can_be_limited_to_one_document(writable_index: Settings) -> 
     assert "济政办发〔2023〕7号" in both.answer and "鲁工信数据〔2022〕52号" in both.answer
     unknown = assistant.ask("文号是什么?", doc="no-such-file.txt")
     assert unknown.refused and "未找到文档" in unknown.answer
+
+
+# ---- a 若干政策措施 delivered as .docx (eval/docs/weifang-digital-economy-measures.docx) ----------
+# General behaviour the bundled plan does not exercise: "（A牵头，B配合）" duties, a 任务分工表 as a
+# Word table in an annex, bare department names in a city's document, 申报条件 as 1. 2. 3. items.
+
+@pytest.fixture(scope="module")
+def measures_assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    from app.config import PROJECT_ROOT
+    from app.indexing import ingest_paths
+
+    root = tmp_path_factory.mktemp("measures")
+    settings = Settings(index_dir=root / "index", data_dir=root / "data", corpus_dir=root, chroma_url=None,
+                        api_key=None, auth=None)
+    report = ingest_paths([PROJECT_ROOT / "eval" / "docs" / "weifang-digital-economy-measures.docx"], settings)
+    assert not report.failed, report.failed
+    return Assistant.from_settings(settings)
+
+
+def test_bare_department_name_lists_a_city_departments_measures(measures_assistant: Assistant) -> None:
+    a = measures_assistant.ask("大数据局牵头或参与了哪些措施?")
+    assert not a.refused and "市大数据局" in a.answer
+    assert "（十）" in a.answer and "（十二）" in a.answer  # （市大数据局牵头，…）and （市大数据局、…按职责分工负责）
+    _quotes_verbatim(measures_assistant, a)
+
+
+def test_outline_names_each_part_but_a_topic_gets_its_measure(measures_assistant: Assistant) -> None:
+    outline = measures_assistant.ask("政策措施一共几个方面?")
+    for title in ("做大做强数字产业", "激活数据要素价值", "申报与管理"):
+        assert title in outline.answer
+    assert "附件" not in outline.answer  # the annex is no part of the body
+    topic = measures_assistant.ask("人才方面有哪些措施?")
+    assert "3000元" in topic.answer and "做大做强数字产业" not in topic.answer
+
+
+def test_colloquial_issuer_question(measures_assistant: Assistant) -> None:
+    a = measures_assistant.ask("这个文是谁发的?")
+    assert a.intent == "meta" and "潍坊市人民政府办公室" in a.answer
+
+
+def test_may_we_apply_is_checked_against_the_listed_conditions(measures_assistant: Assistant) -> None:
+    a = measures_assistant.ask("我们拖欠过税款，还能申报吗?")
+    assert a.intent == "eligibility" and "无欠缴税款" in a.answer
+    _quotes_verbatim(measures_assistant, a)
+
+
+def test_tasks_due_by_a_date_come_from_the_task_table(measures_assistant: Assistant) -> None:
+    a = measures_assistant.ask("2024年6月底前要完成哪些任务?")
+    assert "编制公共数据开放目录" in a.answer and "出台市级数字经济特色产业园区认定办法" in a.answer
+    assert "建立数字化服务商资源池" not in a.answer  # due 2024年5月底前
+    _quotes_verbatim(measures_assistant, a)
+
+
+def test_a_deadline_row_does_not_answer_how_much(measures_assistant: Assistant) -> None:
+    a = measures_assistant.ask("子基金规模是多少?")
+    assert "10亿元" in a.answer and "月底前" not in a.answer
+
+
+@pytest.mark.parametrize("question", ["新认定的市级数字商务企业奖励多少?", "引进博士有没有租房补贴?",
+                                      "子基金交给哪家公司来管?"])
+def test_refuses_a_level_or_a_benefit_the_text_does_not_give(measures_assistant: Assistant, question: str) -> None:
+    a = measures_assistant.ask(question)
+    assert a.refused and "文件未明确" in a.answer
+
+
+def test_the_level_the_text_gives_is_answered(measures_assistant: Assistant) -> None:
+    a = measures_assistant.ask("新认定的省级数字商务企业奖励多少?")
+    assert not a.refused and "20万元" in a.answer
