@@ -54,6 +54,7 @@ FALLBACK_REASONS: dict[str, str] = {
     "guard": "两稿均未通过核对",
     "model_refused": "生成模型未能从条款中作答",
     "missing_fact": "回答缺少所问的数值或部门",
+    "incomplete": "回答漏掉了抽取式答案中的责任部门",
 }
 
 
@@ -250,6 +251,11 @@ def generative_draft(answerer: GenerativeAnswerer, question: str, draft: Draft, 
         log.info("generative answer %r states no %s for a %s question; serving the extractive answer",
                  result.text, missing, intent)
         return _fallback(answerer, draft, "missing_fact", f"生成的回答没有给出{missing},已改用抽取式答案")
+    dropped = _dropped_departments(intent, draft.answer, result.text)
+    if dropped:
+        log.info("generative answer %r leaves out %s; serving the extractive answer", result.text, dropped)
+        return _fallback(answerer, draft, "incomplete",
+                         f"生成的回答漏掉了{'、'.join(dropped)},已改用抽取式答案")
     return Draft(result.text, result.quotes), None
 
 
@@ -261,6 +267,17 @@ def _fallback(answerer: GenerativeAnswerer, draft: Draft, reason: str, note: str
 # What an answer to each kind of question must state: a grounded sentence that states none
 # answers some other question (a small model given "那它的目标呢?" restates who is responsible).
 _REQUIRED = {"target": ({"number", "amount", "percent"}, "数值"), "lead": ({"department"}, "责任部门")}
+
+
+def _dropped_departments(intent: str, extractive: str, generated: str) -> list[str]:
+    """For "who is responsible": the departments the extractive answer names (copied from the
+    clause's duty line) that the generated one leaves out. A small model names the first of
+    "市网信办、市发展改革委、市财政局" and stops; each name is grounded, so only this catches it."""
+    if intent != "lead":
+        return []
+    text = guard.normalise(generated)
+    names = [f.text for f in guard.extract_facts(extractive) if f.kind == "department"]
+    return [n for n in dict.fromkeys(names) if not guard.grounded(guard.Fact("department", n), text)]
 
 
 def _missing_for(intent: str, text: str) -> str:

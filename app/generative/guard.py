@@ -4,8 +4,9 @@ Pure functions, no model. Facts are what a reader acts on and a small model like
 numbers, percentages, amounts, dates and department names. Both sides are compared after
 NFKC normalisation, so ``２０％`` in a clause matches ``20%`` in an answer. Besides the facts,
 :func:`check` rejects markers that point at no clause, answers whose wording the cited clauses
-do not support (an echo of the instructions), and a clause's figure given for another of its
-indicators. :func:`recite` first points each sentence's markers at the clause that holds it.
+do not support (an echo of the instructions), answers that only restate the question, and a
+clause's figure given for another of its indicators. :func:`recite` first points each
+sentence's markers at the clause that holds it.
 
     >>> check("由省大数据局负责[1]。", ["(省工业和信息化厅、省大数据局按分工负责)"])
     []
@@ -32,6 +33,7 @@ _SENTENCE_RE = re.compile(r"[^。;;!?!?\n]+[。;;!?!?\n]*(?:\s*\[\d+(?:\s*[,、]
 _WORD_RUN_RE = re.compile(r"[\u4e00-\u9fffA-Za-z0-9.%]+")
 MIN_SUPPORT = 0.5  # share of the answer's character pairs that the cited clauses must hold
 MIN_INDICATOR = 1 / 3  # share of a target indicator's character pairs a sentence must name
+MIN_NEW_PAIRS = 1  # character pairs an answer must add to the question (or a new fact) not to be an echo
 _LEADING = "由和与及同是为向请对在将"
 _CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
 
@@ -58,7 +60,7 @@ class Fact:
 
 @dataclass(frozen=True, slots=True)
 class Violation:
-    kind: str  # fact | marker | no_marker | support | target
+    kind: str  # fact | marker | no_marker | support | target | echo
     text: str
     message: str  # Chinese, named in the retry prompt and in the log
 
@@ -165,6 +167,8 @@ def check(answer: str, sources: Sequence[str], question: str = "",
             violations.append(Violation("fact", fact.text, f"“{fact.text}”在所引条款{where}中找不到"))
     if not refusal and valid:
         violations += _support(answer, pool + normalise(question))
+        if question:
+            violations += _echo(answer, question)
     if targets:
         violations += _borrowed_values(answer, [t for n in valid for t in targets[n - 1]])
     return violations
@@ -228,6 +232,18 @@ def _support(answer: str, pool: str) -> list[Violation]:
     if support(answer, pool) < MIN_SUPPORT:
         return [Violation("support", "", "回答的内容在所引条款中找不到依据")]
     return []
+
+
+def _echo(answer: str, question: str) -> list[Violation]:
+    """An answer that only restates the question answers nothing: "年度申报指南什么时候发[1]。",
+    "工业数据产品登记归大数据局管[1]。" (the 0.5B model does this when the answer is not plain in
+    the clause). It passes every other check, as its words are the question's."""
+    asked = normalise(question)
+    if any(f.text not in asked for f in extract_facts(answer)):
+        return []
+    if sum(p not in asked for p in _pairs(answer)) >= MIN_NEW_PAIRS:
+        return []
+    return [Violation("echo", "", "回答只是复述了问题,没有给出条款中的答案")]
 
 
 def recite(answer: str, sources: Sequence[str]) -> str:

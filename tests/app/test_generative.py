@@ -100,6 +100,18 @@ def test_check(answer: str, problems: list[str]) -> None:
     assert [v.message for v in guard.check(answer, [CLAUSE_8, CLAUSE_4])] == problems
 
 
+@pytest.mark.parametrize("answer, question, echo", [
+    ("年度申报指南什么时候发[1]。", "年度申报指南什么时候发?", True),
+    ("推动企业开展DCMM贯标[1]。", "推动企业开展DCMM贯标吗?", True),  # a yes-or-no question restated
+    ("由省工业和信息化厅、省大数据局按分工负责[1]。", "DCMM贯标由哪些部门负责?", False),
+    ("推动企业开展DCMM贯标,由省大数据局负责[1]。", "推动企业开展DCMM贯标由谁负责?", False),  # a new fact
+    ("不能,推动企业开展DCMM贯标[1]。", "能推动企业开展DCMM贯标吗?", False),  # "不能" is new
+])
+def test_an_answer_that_only_restates_the_question_is_rejected(answer: str, question: str, echo: bool) -> None:
+    kinds = [v.kind for v in guard.check(answer, [CLAUSE_8, CLAUSE_4], question)]
+    assert kinds == (["echo"] if echo else []), kinds
+
+
 TARGETS = [[("企业开展DCMM贯标", "100家以上"), ("特色数据产品上架数量", "200个")],
            [("电信业务总量增幅", "20%"), ("电信业务收入增幅", "7%")]]
 
@@ -302,6 +314,43 @@ def silent_server() -> Iterator[int]:
 def _lead_draft(assistant: Assistant) -> Draft:
     a = assistant.ask("DCMM贯标由哪些部门负责?")
     return Draft(a.answer, tuple(Quote(assistant.kb.clauses[c.clause_id], c.quote) for c in a.citations))
+
+
+def _scripted(settings: Settings, assistant: Assistant, *replies: str,
+              events: list[Attempt | Fallback]) -> GenerativeAnswerer:
+    """The answerer with a chat model that replies with ``replies`` in turn (a stand-in for the
+    LLM server: the prompts, the guard and the fallbacks are the real ones)."""
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    return GenerativeAnswerer(settings, assistant.kb, chat_model=FakeListChatModel(responses=list(replies)),
+                              observer=events.append)
+
+
+def test_a_lead_answer_that_drops_a_department_falls_back(assistant: Assistant, bundled_index: Settings) -> None:
+    """Every name in it is grounded, so the guard passes it; but the extractive answer names two
+    departments and this one only the second: the extractive answer is shown."""
+    events: list[Attempt | Fallback] = []
+    answerer = _scripted(bundled_index, assistant, "DCMM贯标由省大数据局负责[1]。", events=events)
+    shown, note = generative_draft(answerer, "DCMM贯标由哪些部门负责?", _lead_draft(assistant), intent="lead")
+    assert shown == _lead_draft(assistant)
+    assert note == "生成的回答漏掉了省工业和信息化厅,已改用抽取式答案"
+    assert [type(e) for e in events] == [Attempt, Fallback] and events[0].violations == ()
+    assert events[1] == Fallback("incomplete", note)
+    # Both departments, under their aliases: shown.
+    answerer = _scripted(bundled_index, assistant, "由工信厅和大数据局按分工负责[1]。", events=events)
+    shown, note = generative_draft(answerer, "DCMM贯标由哪些部门负责?", _lead_draft(assistant), intent="lead")
+    assert note is None and shown.answer == "由工信厅和大数据局按分工负责[1]。"
+
+
+def test_an_echo_of_the_question_is_retried_then_falls_back(assistant: Assistant, bundled_index: Settings) -> None:
+    events: list[Attempt | Fallback] = []
+    question = "DCMM贯标由哪些部门负责?"
+    answerer = _scripted(bundled_index, assistant, "DCMM贯标由哪些部门负责[1]。", "DCMM贯标由哪些部门负责[1]。",
+                         events=events)
+    shown, note = generative_draft(answerer, question, _lead_draft(assistant), intent="lead")
+    assert note == "生成的回答未通过数字与部门核对,已改用抽取式答案"
+    assert [e.violations for e in events[:2]] == [("echo",), ("echo",)]
+    assert events[2] == Fallback("guard", note)
 
 
 @pytest.mark.parametrize("server", ["down", "hung"])
