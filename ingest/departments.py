@@ -38,8 +38,9 @@ ALIASES: dict[str, str] = {
     "数据局": "大数据局",
 }
 
+# 分行/支行: the central bank's local branches (人民银行潍坊市分行) share duties in many plans.
 _ORG_SUFFIXES = ("办公厅", "委员会", "办公室", "管理局", "领导小组", "人民政府", "政府", "中心",
-                 "厅", "局", "委", "办", "院", "会", "部", "署", "集团", "公司", "银行")
+                 "厅", "局", "委", "办", "院", "会", "部", "署", "集团", "公司", "银行", "分行", "支行")
 _PREFIX = r"(?:省委|省|市委|市|区|县|自治区|州|[\u4e00-\u9fff]{2,4}(?:省|市|区|县))"
 _NAME = rf"{_PREFIX}[\u4e00-\u9fff]{{1,14}}?(?:{'|'.join(_ORG_SUFFIXES)})"
 DEPARTMENT_RE = re.compile(_NAME)

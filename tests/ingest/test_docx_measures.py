@@ -59,3 +59,8 @@ def test_metadata_from_the_notice(doc: Document) -> None:
     assert doc.meta.doc_number == "潍政办发〔2024〕4号"
     assert doc.meta.issuers == ("潍坊市人民政府办公室",)
     assert doc.meta.issue_date == "2024年3月15日"
+
+
+def test_a_central_bank_branch_shares_the_duty(doc: Document) -> None:
+    names = [d.name for d in _by_label(doc, "（十三）").facts.departments]
+    assert names == ["市地方金融监管局", "市财政局", "人民银行潍坊市分行"]
