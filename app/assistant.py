@@ -423,6 +423,14 @@ class Assistant:
         defined = self._definition(q, docs)
         if defined is not None:
             return defined
+        due = self._due_row(q, docs) if _TIME_ASKED_RE.search(q.text) and context is None and not q.refs else None
+        draft = self._content_draft(q, hits, docs, context)
+        if due is not None and not draft.refused and not _DATE_RE.search(draft.answer):
+            # The measure's text gives no date: the task table's row does.
+            return target_answer(*due)
+        return draft
+
+    def _content_draft(self, q, hits, docs, context) -> Draft:
         clause = self._pick(q, hits, docs, context, want=lambda c: c.kind in _UNITS + (ClauseKind.PREAMBLE,))
         if clause is None or (context is None and not q.refs and not self._relevant(q, hits)):
             return _not_found(hits)
@@ -434,6 +442,14 @@ class Assistant:
             clause = self._best_sentence_clause(q, hits, clause)
         whole = explicit or (clause.kind in _UNITS and self._overlap(q.text, clause.title) >= 0.75)
         return content_answer(clause, self._scorer(q), whole=whole)
+
+    def _due_row(self, q: Query, docs: Sequence[Document]) -> tuple[Clause, Target] | None:
+        """"子基金什么时候设立?": the task-table row whose task holds the question's words (its
+        deadline is written only in the table, not in the measure's text)."""
+        rows = [(c, t) for d in docs for c in d.clauses for t in c.facts.targets if _is_deadline_row(t)]
+        scored = [(self._overlap(q.text, t.indicator), c, t) for c, t in rows]
+        best = max(scored, key=lambda x: x[0], default=None)
+        return (best[1], best[2]) if best is not None and best[0] >= 0.75 else None
 
     def _best_sentence_clause(self, q: Query, hits: Sequence[Hit], first: Clause) -> Clause:
         """Among the top clauses, the one holding the sentence that best matches the question
@@ -452,7 +468,12 @@ class Assistant:
         from app.eligibility import eligibility_answer
 
         clauses = _dedupe(([context] if context else []) + [h.clause for h in hits])
-        return eligibility_answer(q, clauses, self.kb, self._scorer(q)) or self._content(q, hits, docs, context)
+        draft = eligibility_answer(q, clauses, self.kb, self._scorer(q)) or self._content(q, hits, docs, context)
+        first = draft.quotes[0].clause if draft.quotes else None
+        tier = None if draft.refused or first is None else refusal.missing_tier(q, first.text)
+        if tier:
+            return Draft(refusal.refusal_text(tier, first), _near_quote(first), refused=True)
+        return draft
 
     def _list(self, q, hits, docs, context) -> Draft:
         doc = docs[0] if docs else None
@@ -735,10 +756,16 @@ def _all_targets(clause: Clause) -> Draft:
 
 def _several_targets(ranked: Sequence[tuple[Clause, Target]], score) -> Draft:
     top = score(ranked[0][1].indicator)
-    chosen = [(c, t) for c, t in ranked if score(t.indicator) > 0 and score(t.indicator) >= top / 3][:4] or list(ranked[:1])
+    first_clause, first = ranked[0]
+    # From another clause only what names the same indicator or matches the question about as
+    # well: "累计" alone must not bring in 上云企业 when 5G基站 was asked.
+    chosen = [(c, t) for c, t in ranked if score(t.indicator) > 0 and score(t.indicator) >= top / 3
+              and (c.id == first_clause.id or _same_indicator(first, t)
+                   or score(t.indicator) >= top / 2 and score(segment_of(t)) >= score(segment_of(first)) / 2)][:4] \
+        or list(ranked[:1])
     pieces = list(dict.fromkeys((c, segment_of(t)) for c, t in chosen))
     ref = clause_ref(chosen[0][0])
-    return Draft(f"根据{ref}:" + ";".join(p for _, p in pieces) + "。", tuple(Quote(c, p) for c, p in pieces))
+    return Draft(f"根据{ref}:" + ";".join(p.rstrip("，,；;。") for _, p in pieces) + "。", tuple(Quote(c, p) for c, p in pieces))
 
 
 def _close_second(ranked: Sequence[tuple[Clause, Target]], score) -> bool:
@@ -777,6 +804,7 @@ def _ranked_targets(clauses: Sequence[Clause], score) -> list[tuple[Clause, Targ
     return [(c, t) for _, c, t in scored]
 
 
+_DATE_RE = re.compile(r"\d{4}年(?:\d{1,2}月)?(?:底|末)?前?|\d{1,2}月(?:底|末)前|每年\d{1,2}月")
 _TIME_ASKED_RE = re.compile(r"什么时候|何时|哪天|时限|期限|截止|几月|哪年|多久|多长时间|时间节点|完成时间|之前|前完成")
 
 

@@ -86,13 +86,18 @@ def lead_answer(clause: Clause, score: Scorer, departments: Sequence[Department]
         partners = "、".join(d.name for d in depts if d.role == "partner")
         text = f"{clause_ref(clause)}由{lead}牵头" + (f",{partners}配合" if partners else "") + "。"
     else:
-        body = phrase if phrase.endswith(("负责", "落实")) else phrase + "负责"
+        # "责任单位：A，B" reads "由A，B负责", not "由责任单位：A，B负责".
+        names = ";".join(_DUTY_LABEL_RE.sub("", line) for line in phrase.split("\n") if line)
+        body = names if names.endswith(("负责", "落实")) else names + "负责"
         text = f"{clause_ref(clause)}由{body}。"
     quotes = [Quote(clause, q) for q in phrase.split("\n") if q]
     topic = best_sentences(clause.text, score, n=1)
     if topic and all(topic[0] not in q.text for q in quotes):
         quotes.insert(0, Quote(clause, topic[0]))
     return Draft(text, tuple(quotes))
+
+
+_DUTY_LABEL_RE = re.compile(r"^(?:责任单位|责任部门|牵头单位|牵头部门|配合单位|配合部门|参与单位|协办单位)\s*[:：]\s*")
 
 
 def _duty_answer(clause: Clause, depts: Sequence[Department], score: Scorer) -> Draft:

@@ -125,6 +125,29 @@ def missing_body(q: Query, docs: Sequence[Document]) -> str | None:
     return None
 
 
+_UNIT = r"(?:万亿元|亿元|万元|元|万台|万个|万家|万户|个|家|台|户|人)"
+# "首次突破1亿元、5亿元、10亿元的…分别给予…": tiers written as a list after one verb.
+_TIERS_RE = re.compile(rf"(突破|达到|超过)((?:\d+(?:\.\d+)?{_UNIT}?[、和及])+\d+(?:\.\d+)?{_UNIT})")
+_ASKED_TIER_RE = re.compile(rf"(突破|达到|超过)(\d+(?:\.\d+)?)\s*({_UNIT})")
+
+
+def missing_tier(q: Query, text: str) -> str | None:
+    """A figure the question names ("首次突破20亿元") that the tiered measure it is about does not
+    list ("首次突破1亿元、5亿元、10亿元的…分别给予…"): the text gives no award for that tier."""
+    asked = _ASKED_TIER_RE.search(q.text)
+    if not asked:
+        return None
+    for m in _TIERS_RE.finditer(text):
+        if m.group(1) != asked.group(1):
+            continue
+        tiers = re.findall(rf"(\d+(?:\.\d+)?)({_UNIT})?", m.group(2))
+        unit = next((u for _, u in reversed(tiers) if u), "")
+        values = {(v, u or unit) for v, u in tiers}
+        if unit == asked.group(3) and (asked.group(2), asked.group(3)) not in values:
+            return f"{asked.group(1)}{asked.group(2)}{asked.group(3)}这一档的标准"
+    return None
+
+
 def missing_specific(q: Query, clause: Clause | None) -> str | None:
     """What the question asks for (an amount, a phone number, a procedure) that the clause lacks."""
     return missing_in(q, clause.text if clause is not None else "")

@@ -212,10 +212,20 @@ def test_tasks_due_by_a_date_come_from_the_task_table(measures_assistant: Assist
 def test_a_deadline_row_does_not_answer_how_much(measures_assistant: Assistant) -> None:
     a = measures_assistant.ask("子基金规模是多少?")
     assert "10亿元" in a.answer and "月底前" not in a.answer
+    when = measures_assistant.ask("子基金什么时候设立?")  # the deadline is only in the task table
+    assert "2024年10月底前" in when.answer
+    _quotes_verbatim(measures_assistant, when)
+
+
+def test_lead_answer_reads_without_the_line_label(measures_assistant: Assistant) -> None:
+    a = measures_assistant.ask("特色产业园区认定由谁负责?")
+    assert "市工业和信息化局" in a.answer and "各县市区人民政府" in a.answer
+    assert "责任单位" not in a.answer
+    assert any(c.quote.startswith("责任单位：") for c in a.citations)  # the quote stays verbatim
 
 
 @pytest.mark.parametrize("question", ["新认定的市级数字商务企业奖励多少?", "引进博士有没有租房补贴?",
-                                      "子基金交给哪家公司来管?"])
+                                      "子基金交给哪家公司来管?", "我们软件业务收入首次突破50亿元，能奖多少?"])
 def test_refuses_a_level_or_a_benefit_the_text_does_not_give(measures_assistant: Assistant, question: str) -> None:
     a = measures_assistant.ask(question)
     assert a.refused and "文件未明确" in a.answer
@@ -224,3 +234,5 @@ def test_refuses_a_level_or_a_benefit_the_text_does_not_give(measures_assistant:
 def test_the_level_the_text_gives_is_answered(measures_assistant: Assistant) -> None:
     a = measures_assistant.ask("新认定的省级数字商务企业奖励多少?")
     assert not a.refused and "20万元" in a.answer
+    tier = measures_assistant.ask("我们软件业务收入首次突破10亿元，能奖多少?")  # a tier the text lists
+    assert not tier.refused and "200万元" in tier.answer
