@@ -225,7 +225,8 @@ def test_lead_answer_reads_without_the_line_label(measures_assistant: Assistant)
 
 
 @pytest.mark.parametrize("question", ["新认定的市级数字商务企业奖励多少?", "引进博士有没有租房补贴?",
-                                      "子基金交给哪家公司来管?", "我们软件业务收入首次突破50亿元，能奖多少?"])
+                                      "子基金交给哪家公司来管?", "我们软件业务收入首次突破50亿元，能奖多少?",
+                                      "首发上市奖励各阶段分别给多少?"])
 def test_refuses_a_level_or_a_benefit_the_text_does_not_give(measures_assistant: Assistant, question: str) -> None:
     a = measures_assistant.ask(question)
     assert a.refused and "文件未明确" in a.answer
