@@ -17,6 +17,7 @@ from app import refusal
 from app.answer import Answer, Citation
 from app.compose import (Draft, Quote, clause_ref, content_answer, department_list_answer, facts_list_answer,
                          incentive_list_answer, lead_answer, target_answer)
+from app.compose import _strip_heading as _strip_heading
 from app.config import Settings
 from app.intent import Query, understand
 from app.meta import meta_answer
@@ -146,7 +147,10 @@ class Assistant:
         missing = refusal.missing_in(q, quoted)
         place = refusal.unmatched_place(q, title, quoted)
         if missing or place:
-            what = missing or f"{place}的具体规定(文件中的相关表述为全省口径)"
+            # The document's own area (山东/潍坊), not always a province: say only that it is not the place asked.
+            area = re.match(r"^([\u4e00-\u9fff]{2,3}?)(?:省|市|自治区)", title)
+            scope = f"{area.group(1)}的口径" if area else "本文件的适用范围"
+            what = missing or f"{place}的具体规定(文件中的相关表述为{scope})"
             return Draft(refusal.refusal_text(what, first), _near_quote(first), refused=True)
         return draft
 
@@ -440,8 +444,34 @@ class Assistant:
         explicit = bool(q.refs) or context is not None or self._titled(q, docs) is not None
         if not explicit:
             clause = self._best_sentence_clause(q, hits, clause)
+        listing = self._lead_in_list(clause)
+        if listing is not None:
+            return listing
         whole = explicit or (clause.kind in _UNITS and self._overlap(q.text, clause.title) >= 0.75)
         return content_answer(clause, self._scorer(q), whole=whole)
+
+    def _lead_in_list(self, clause: Clause) -> Draft | None:
+        """"…须同时符合下列条件：" followed by 1. 2. 3.: the answer is the whole list, in order
+        (the best-matching sentences alone would drop a condition). ``clause`` may be the lead-in
+        or one of its items."""
+        doc = self.kb.doc(clause.doc_id)
+        parent = clause if doc.children(clause.id) else self.kb.clauses.get(clause.parent_id or "")
+        if parent is None:
+            return None
+        kids = doc.children(parent.id)
+        lead = parent.text[: kids[0].start - parent.start].strip() if kids else ""
+        if not kids or not lead.endswith((":", "：")) or len(kids) > 10:
+            return None
+        lines = [k.text.strip() for k in kids]
+        if sum(map(len, lines)) > 400:
+            return None
+        shown = _strip_heading(lead.split("\n")[-1], parent)
+        heading = f"{parent.label}{parent.title}"
+        if parent.title and shown.startswith(heading):
+            shown = shown[len(heading):].lstrip("。.． ")  # the reference already names the heading
+        body = "".join(lines)
+        return Draft(f"{clause_ref(parent)}:{shown}{body}", tuple([Quote(parent, lead.split("\n")[-1])]
+                                                                   + [Quote(k, t) for k, t in zip(kids, lines)]))
 
     def _due_row(self, q: Query, docs: Sequence[Document]) -> tuple[Clause, Target] | None:
         """"子基金什么时候设立?": the task-table row whose task holds the question's words (its

@@ -94,8 +94,14 @@ _LIST_RE = re.compile(r"哪些[\u4e00-\u9fff“”]{0,6}?(?:奖励|补贴|补助
 _MAY_APPLY_RE = re.compile(r"(?:能|可以|可否|能不能|可不可以|还能|还可以)(?:再)?(?:申报|申请)(?:吗|么|嘛|[?？]|$)")
 
 
+# "2024年8月底前要完成什么?": what is due by a date is a list of tasks.
+_DUE_WHAT_RE = re.compile(r"(?:\d{1,2}月|年)(?:底|末)前?.{0,6}(?:完成|做|干|落实)(?:什么|哪些|啥)")
+
+
 def classify(text: str) -> str:
     lowered = text.lower()
+    if _DUE_WHAT_RE.search(lowered):
+        return "list"
     if _LIST_RE.search(lowered) and not re.search(r"多少|几", lowered.split("哪些")[0]):
         return "list"
     if _MAY_APPLY_RE.search(lowered) and not _TIME_ASKED_RE.search(lowered):

@@ -237,3 +237,17 @@ def test_the_level_the_text_gives_is_answered(measures_assistant: Assistant) -> 
     assert not a.refused and "20万元" in a.answer
     tier = measures_assistant.ask("我们软件业务收入首次突破10亿元，能奖多少?")  # a tier the text lists
     assert not tier.refused and "200万元" in tier.answer
+
+
+def test_what_is_due_by_a_date_and_a_listed_set_of_conditions(measures_assistant: Assistant) -> None:
+    due = measures_assistant.ask("2024年8月底前要做什么?")
+    assert due.intent == "list" and "建立数字经济统计监测制度" in due.answer
+    conditions = measures_assistant.ask("申报主体需要满足什么条件?")
+    for item in ("独立法人资格", "无欠缴税款", "严重失信主体名单"):  # every listed condition, not the best two
+        assert item in conditions.answer
+    _quotes_verbatim(measures_assistant, conditions)
+
+
+def test_another_city_is_refused_without_calling_the_document_provincial(measures_assistant: Assistant) -> None:
+    a = measures_assistant.ask("烟台的企业可以申报吗?")
+    assert a.refused and "烟台" in a.answer and "全省" not in a.answer
