@@ -688,7 +688,7 @@ def _time_nodes(doc: Document) -> Draft:
 
 
 # "2024年12月底前" / "6月底" / "年底前" in a list question: the tasks due then.
-_DUE_RE = re.compile(r"(?:\d{4}年)?(?:\d{1,2}月(?:底|末|\d{1,2}日)?|年底|年末)")
+_DUE_RE = re.compile(r"\d{4}年(?:\d{1,2}月(?:底|末|\d{1,2}日)?|底|末)|\d{1,2}月(?:底|末|\d{1,2}日)?|年底|年末")
 
 
 def _due_by(doc: Document, when: str) -> Draft | None:
@@ -701,7 +701,13 @@ def _due_by(doc: Document, when: str) -> Draft | None:
                 if all(piece != p for _, p in found):
                     found.append((c, piece if piece in t.sentence else t.sentence))
     if not found:
-        return None
+        # Deadlines without a number ("2023年6月底前完成…遴选推荐") are no targets: the dated phrases.
+        nodes = _time_nodes(doc)
+        dated = [(qt.clause, qt.text) for qt in nodes.quotes if when in qt.text]
+        if not dated:
+            return None
+        body = ";".join(f"{p}({clause_ref(c).split('「')[0]})" for c, p in dated[:10])
+        return Draft(f"{when}前要完成的有{len(dated)}项:{body}。", tuple(Quote(c, p) for c, p in dated[:10]))
     quotes = tuple(dict.fromkeys(Quote(c, next(t.sentence for t in c.facts.targets if p in t.sentence))
                                  for c, p in found))
     body = ";".join(f"{p}({clause_ref(c).split('「')[0]})" for c, p in found[:10])

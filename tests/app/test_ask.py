@@ -251,3 +251,10 @@ def test_what_is_due_by_a_date_and_a_listed_set_of_conditions(measures_assistant
 def test_another_city_is_refused_without_calling_the_document_provincial(measures_assistant: Assistant) -> None:
     a = measures_assistant.ask("烟台的企业可以申报吗?")
     assert a.refused and "烟台" in a.answer and "全省" not in a.answer
+
+
+def test_targets_due_by_a_year_end(assistant: Assistant) -> None:
+    a = assistant.ask("2022年底前要完成哪些任务?")
+    assert a.intent == "list" and a.answer.startswith("2022年底前要完成的有")
+    assert "8500亿元" in a.answer  # 第2条: 力争软件业务收入突破8500亿元
+    _quotes_verbatim(assistant, a)
