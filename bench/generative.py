@@ -137,7 +137,9 @@ def markdown(results: dict[str, Any]) -> list[str]:
         s = r[key]
         lines.append(f"| {label} | {s['n']} | {s.get('p50', '–')} | {s.get('p95', '–')} | {s.get('max', '–')} |")
     outcomes = ", ".join(f"{k} {v}" for k, v in sorted(r["outcomes"].items()))
-    extra = [f"fallback reasons: {json.dumps(r['fallback_reasons'], ensure_ascii=False)}"] if r["fallback_reasons"] else []
+    extra = []
+    if r["fallback_reasons"]:
+        extra.append(f"fallback reasons: {json.dumps(r['fallback_reasons'], ensure_ascii=False)}")
     if r["violations"]:
         extra.append(f"guard violations: {json.dumps(r['violations'], ensure_ascii=False)}")
     lines += ["", f"Outcomes: {outcomes}" + ("; " + "; ".join(extra) if extra else "") + ".", ""]

@@ -22,7 +22,8 @@ _HEADLINE = (("accuracy", "accuracy"), ("answerable_accuracy", "answerable acc."
              ("false_refusal_rate", "false refusals"), ("hit_at_1", "hit@1"), ("hit_at_5", "hit@5"), ("mrr", "MRR@10"),
              ("citation_precision", "citation precision"), ("quote_validity", "quote validity"))
 _CHART_METRICS = ("accuracy", "refusal_accuracy", "hit_at_1", "hit_at_5", "mrr", "citation_precision")
-_COLORS = {"policyqa": "#c0392b", "policyqa-llm": "#8e44ad", "langchain": "#2e86c1", "chatchat": "#28b463", "bm25": "#b7950b"}
+_COLORS = {"policyqa": "#c0392b", "policyqa-llm": "#8e44ad",
+           "langchain": "#2e86c1", "chatchat": "#28b463", "bm25": "#b7950b"}
 _CSS = """
 body{font-family:-apple-system,"Segoe UI","PingFang SC","Microsoft YaHei","Noto Sans CJK SC",sans-serif;
      margin:2em auto;max-width:1200px;color:#222;padding:0 1em}

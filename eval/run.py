@@ -399,7 +399,8 @@ def _generative_section(sets: Sequence[GoldSet], groups: dict[str, set[str]], re
         gen = metrics.summarize_generation([run.traces[r.id] for r in llm_items])
         shown = [r for r in llm_items if run.traces[r.id].outcome == "generated"]
         # Where the model's answer was shown: was it right, and was the extractive one?
-        gen["correct_when_generated"] = {LLM: sum(r.correct for r in shown), OURS: sum(ours[r.id].correct for r in shown)}
+        gen["correct_when_generated"] = {LLM: sum(r.correct for r in shown),
+                                         OURS: sum(ours[r.id].correct for r in shown)}
         section["generation"][group] = _clean(gen)
     return section
 
@@ -513,7 +514,7 @@ def generation_lines(g: dict[str, Any]) -> list[str]:
         f"fell back to the extractive answer {g['fallback']}" + (f" ({reasons})" if reasons else "")
         + f"; LLM not asked {g['questions'] - g['llm_asked']} (extractive refusal, list or meta question)",
         f"guard: {g['rejected_drafts']} of {g['drafts']} drafts rejected" + (f" ({kinds})" if kinds else "")
-        + f", {g['retried']} questions retried",
+        + f"; questions retried after a rejected draft: {g['retried']}",
         f"LLM per call ({g['llm_calls']} calls): first token p50 {_secs(g['first_token_s']['p50'])} "
         f"p95 {_secs(g['first_token_s']['p95'])}, total p50 {_secs(g['call_total_s']['p50'])} "
         f"p95 {_secs(g['call_total_s']['p95'])}, {_num(g['tokens_per_s']['p50'])} tokens/s (p50)",
