@@ -511,12 +511,14 @@ class Assistant:
             return _not_found(hits)
         units = [c for c in doc.clauses if c.kind in _UNITS]
         negated = bool(re.search(r"没有|不参与|未参与|不涉及|无", q.text))
-        names = self.kb.departments_in(q.text)
+        names = self.kb.departments_in(q.text) or _bare_departments(doc, q.text)
         if names:
             owners = [c for c in doc.clauses if c.facts.departments
                       and (c.kind in _UNITS or any("|" in d.duty for d in c.facts.departments))]
+            leading = bool(re.search(r"牵头", q.text)) and not re.search(r"参与|配合|协助", q.text)
             return department_list_answer(doc, names[0], owners,
-                                          only=bool(re.search(r"单独|独立|只由|仅由", q.text)), negated=negated)
+                                          only=bool(re.search(r"单独|独立|只由|仅由", q.text)), negated=negated,
+                                          leading=leading)
         many = re.search(r"([两二三四五六2-6])个(?:及)?以上(?:部门|单位)", q.text)
         if many:
             from ingest.numerals import to_int
@@ -730,6 +732,16 @@ def _chapters_list(doc: Document) -> Draft:
                 and not c.label.startswith(ANNEX_LABEL_PREFIX)]  # an annex is no part of the body
     body = ";".join(f"{c.label}{c.title}" for c in chapters)
     return Draft(f"共{len(chapters)}个部分:{body}。", tuple(Quote(c, c.title) for c in chapters))
+
+
+def _bare_departments(doc: Document, text: str) -> list[str]:
+    """Department names typed without their level ("财政局" for 市财政局, "统计局"), longest first:
+    users drop the 省/市 prefix the document writes."""
+    from ingest.departments import _strip_level
+
+    bare = {_strip_level(d.name) for c in doc.clauses for d in c.facts.departments}
+    found = sorted((b for b in bare if len(b) >= 3 and b in text), key=len, reverse=True)
+    return [b for i, b in enumerate(found) if not any(b in longer for longer in found[:i])]
 
 
 def _departments_of(clause: Clause, kb: KnowledgeBase):

@@ -212,10 +212,12 @@ def _fit(sentences: list[str], limit: int) -> list[str]:
 # ---- list ---------------------------------------------------------------------------------
 
 def department_list_answer(doc: Document, name: str, clauses: Sequence[Clause], *, only: bool = False,
-                           negated: bool = False) -> Draft:
+                           negated: bool = False, leading: bool = False) -> Draft:
     """Every clause whose responsibility line names ``name`` (alone, with ``only``; or the
-    clauses it does not take part in, with ``negated``)."""
-    named = [c for c in clauses if any(matches(name, d.name) for d in c.facts.departments)]
+    clauses it does not take part in, with ``negated``; with ``leading``, only where it leads or
+    is responsible, not where it assists: "牵头哪些")."""
+    named = [c for c in clauses if any(matches(name, d.name) and (not leading or d.role != "partner")
+                                       for d in c.facts.departments)]
     if not named:
         return Draft(f"《{doc.title}》中没有写明由{name}负责的条款。", (), refused=True)
     # Show the document's own spelling (工信厅 → 省工业和信息化厅).
@@ -229,10 +231,16 @@ def department_list_answer(doc: Document, name: str, clauses: Sequence[Clause], 
     hits = [c for c in named if len(c.facts.departments) == 1] if only else named
     rows = [c for c in hits if all(d.duty and "|" in d.duty for d in c.facts.departments if matches(name, d.name))]
     hits = [c for c in hits if c not in rows]
-    shown = "、".join([clause_ref(c) for c in hits] + [f"指标“{t.indicator}”" for c in rows for t in c.facts.targets
-                       if any(d.duty == t.sentence and matches(name, d.name) for d in c.facts.departments)])
-    text = f"由{name}单独负责的有{len(hits)}项:{shown}。" if only else f"{name}参与{len(hits)}项:{shown}。"
-    return Draft(text, tuple(Quote(c, c.facts.department_text.split("\n")[0]) for c in hits))
+    # A task table's row names a task (its value is the deadline); an indicator table's an indicator.
+    row_targets = [(c, t) for c in rows for t in c.facts.targets
+                   if any(d.duty == t.sentence and matches(name, d.name) for d in c.facts.departments)]
+    shown = "、".join([clause_ref(c) for c in hits]
+                     + [f"{'任务' if t.value == t.deadline else '指标'}“{t.indicator}”" for _, t in row_targets])
+    count = len(hits) + len(row_targets)  # table rows are items too, and are cited with their row
+    verb = "牵头或负责" if leading else "参与"
+    text = f"由{name}单独负责的有{count}项:{shown}。" if only else f"{name}{verb}{count}项:{shown}。"
+    return Draft(text, tuple(Quote(c, c.facts.department_text.split("\n")[0]) for c in hits)
+                 + tuple(Quote(c, t.sentence) for c, t in row_targets))
 
 
 def facts_list_answer(doc: Document, clauses: Sequence[Clause], what: str) -> Draft:

@@ -258,3 +258,10 @@ def test_targets_due_by_a_year_end(assistant: Assistant) -> None:
     assert a.intent == "list" and a.answer.startswith("2022年底前要完成的有")
     assert "8500亿元" in a.answer  # 第2条: 力争软件业务收入突破8500亿元
     _quotes_verbatim(assistant, a)
+
+
+def test_department_list_by_bare_name_and_by_leading_role(measures_assistant: Assistant) -> None:
+    stats = measures_assistant.ask("统计局参与了哪些工作?")  # the document writes 市统计局
+    assert "市统计局" in stats.answer and "（十五）" in stats.answer and "任务“建立数字经济统计监测制度”" in stats.answer
+    leading = measures_assistant.ask("大数据局牵头哪些措施?")
+    assert "（十）" in leading.answer and "（七）" not in leading.answer  # in （七） it only assists (配合)
