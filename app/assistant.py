@@ -325,6 +325,10 @@ class Assistant:
     def _target(self, q, hits, docs, context) -> Draft:
         if re.search(r"什么程度|什么水平|什么要求|怎么说|如何表述|怎么表述", q.text):
             return self._content(q, hits, docs, context)
+        if q.about_incentive and re.search(r"比例|补助率|补贴率|百分之|费率", q.text):
+            # A subsidy's rate ("按投资额的12%给予补助") is kept with the incentive, not as a target:
+            # the sentence that states it answers.
+            return self._content(q, hits, docs, context)
         explicit = context or self._referenced(q, docs) or self._titled(q, docs)
         clauses = [explicit] if explicit else _dedupe([c for h in hits for c in self._with_descendants(h.clause)])
         specific = refusal.missing_specific(q, clauses[0] if clauses else None)

@@ -265,3 +265,8 @@ def test_department_list_by_bare_name_and_by_leading_role(measures_assistant: As
     assert "市统计局" in stats.answer and "（十五）" in stats.answer and "任务“建立数字经济统计监测制度”" in stats.answer
     leading = measures_assistant.ask("大数据局牵头哪些措施?")
     assert "（十）" in leading.answer and "（七）" not in leading.answer  # in （七） it only assists (配合)
+
+
+def test_a_subsidy_rate_is_answered_from_its_sentence(measures_assistant: Assistant) -> None:
+    a = measures_assistant.ask("智改数转项目补助比例多少?")
+    assert not a.refused and "12%" in a.answer  # a rate is no target: （五） states it with the subsidy
