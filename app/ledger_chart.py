@@ -47,14 +47,30 @@ class DepartmentMatrix:
 @lru_cache(maxsize=1)
 def cjk_font() -> FontProperties | None:
     """A font that has Chinese glyphs, or None (then the chart still renders, with boxes)."""
-    by_name = {f.name: f.fname for f in fontManager.ttflist}
+    font = _cjk_font(fontManager.ttflist) or _cjk_font(_rescanned_fonts())
+    if font is None:
+        log.warning("no CJK font found; department names in the chart will not render")
+    return font
+
+
+@lru_cache(maxsize=1)
+def _rescanned_fonts() -> list:
+    """The system's fonts scanned afresh: matplotlib caches its font list on first use, so a CJK
+    font installed after that (e.g. by apt on a machine that already drew a chart) is unknown."""
+    from matplotlib import font_manager
+
+    manager = font_manager._load_fontmanager(try_read_cache=False)
+    font_manager.fontManager = manager
+    return manager.ttflist
+
+
+def _cjk_font(fonts: Sequence) -> FontProperties | None:
+    by_name = {f.name: f.fname for f in fonts}
     for family in CJK_FAMILIES:
         if family in by_name:
             return FontProperties(fname=by_name[family])
-    fallback = next((f.fname for f in fontManager.ttflist if any(k in f.name for k in ("CJK", "Hei", "Song", "Kai"))),
+    fallback = next((f.fname for f in fonts if any(k in f.name for k in ("CJK", "Hei", "Song", "Kai"))),
                     None)
-    if fallback is None:
-        log.warning("no CJK font found; department names in the chart will not render")
     return FontProperties(fname=fallback) if fallback else None
 
 
