@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from app.intent import Query
 from ingest.types import Clause, Document
@@ -70,8 +71,9 @@ def missing_level(q: Query, docs: Sequence[Document]) -> str | None:
     """An administrative level the documents do not give for what the question names: "市级智慧
     农业应用基地" when the text only rewards 省级 and 国家级 ones. Only when the same thing is
     written with another level, so a thing the text never names is left to the other checks."""
-    text = " ".join(d.text for d in docs)
-    for m in _LEVEL_NOUN_RE.finditer(q.text):
+    asked = list(_LEVEL_NOUN_RE.finditer(q.text))
+    text = " ".join(d.text for d in docs) if asked else ""
+    for m in asked:
         level, noun = m.group(1), m.group(2)
         for k in range(len(noun), 3, -1):
             thing = noun[:k]
@@ -96,11 +98,11 @@ _VERBISH_RE = re.compile(r"[的能拿再可要给有申领获享得到还也都�
 def missing_benefit_kind(q: Query, docs: Sequence[Document]) -> str | None:
     """A kind of benefit ("住房补贴") whose qualifier no document uses anywhere."""
     from app.incentives import TOPIC_ALIASES
-    from ingest.departments import DEPARTMENT_RE
 
+    asked = list(_BENEFIT_KIND_RE.finditer(q.text))
     # Department names are no benefit words (住房 in 市住房城乡建设局 says nothing of 住房补贴).
-    text = DEPARTMENT_RE.sub(" ", " ".join(d.text for d in docs))
-    for m in _BENEFIT_KIND_RE.finditer(q.text):
+    text = _without_departments(docs) if asked else ""
+    for m in asked:
         kind = m.group(1)
         if kind in _NOT_A_KIND or _VERBISH_RE.search(kind) or kind in text:
             continue
@@ -119,13 +121,26 @@ _WHICH_BODY_RE = re.compile(rf"(?:哪家|哪个|哪一家|哪一个|哪些)([\u4
 def missing_body(q: Query, docs: Sequence[Document]) -> str | None:
     """A kind of organisation (公司, 银行, 平台…) the question asks which one is, when the documents
     never name one of that kind: a fund's manager the text leaves open is not to be guessed."""
-    from ingest.departments import DEPARTMENT_RE
-
-    text = DEPARTMENT_RE.sub(" ", " ".join(d.text for d in docs))
-    for m in _WHICH_BODY_RE.finditer(q.text):
+    asked = list(_WHICH_BODY_RE.finditer(q.text))
+    text = _without_departments(docs) if asked else ""
+    for m in asked:
         if m.group(2) not in text:
             return f"具体的{m.group(1)}"
     return None
+
+
+def _without_departments(docs: Sequence[Document]) -> str:
+    """The documents' text with department names blanked out (their words are not the question's)."""
+    return " ".join(_text_without_departments(d.text) for d in docs)
+
+
+@lru_cache(maxsize=256)
+def _text_without_departments(text: str) -> str:
+    # Cached per document text: the substitution runs over whole documents, once each, not on every
+    # question (a str caches its own hash, so the lookup is cheap).
+    from ingest.departments import DEPARTMENT_RE
+
+    return DEPARTMENT_RE.sub(" ", text)
 
 
 _UNIT = r"(?:万亿元|亿元|万元|元|万台|万个|万家|万户|个|家|台|户|人)"
