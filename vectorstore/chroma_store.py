@@ -201,7 +201,6 @@ class ChromaStore:
     """Chunks of all documents in one cosine-space collection."""
 
     def __init__(self, client: Any, name: str, embeddings: Embeddings) -> None:
-        self._emb = embeddings
         self._col = client.get_or_create_collection(
             name=name, embedding_function=ChromaEmbeddingAdapter(embeddings),
             metadata={"hnsw:space": "cosine"})
@@ -222,9 +221,9 @@ class ChromaStore:
 
     def add_embedded(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
         """Add chunks with their vectors (callers pass only new ones: ids are content hashes)."""
+        self._count = None
         for i in range(0, len(chunks), _BATCH):
             batch = chunks[i:i + _BATCH]
-            self._count = None
             self._col.upsert(ids=[c.id for c in batch], embeddings=[list(v) for v in vectors[i:i + _BATCH]],
                              documents=[c.text for c in batch], metadatas=[_clean_meta(c.meta) for c in batch])
 

