@@ -176,7 +176,7 @@ class Assistant:
         """Documents the question is about: named by title, else those of the top hits."""
         if q.scope:
             return [self.kb.doc(i) for i in q.scope]
-        named = [d for d in self.kb.documents if d.title and _title_key(d.title) in q.text]
+        named = _named_documents(self.kb.documents, q.text)
         if named:
             return named
         seen = list(dict.fromkeys(h.doc.id for h in hits))
@@ -585,12 +585,16 @@ class Assistant:
         return best[1] if best[0] >= 0.75 else None
 
     def _meta(self, q, hits, docs, context) -> Draft:
-        named = q.scope or any(d.title and _title_key(d.title) in q.text for d in self.kb.documents)
-        if not named and len(self.kb.documents) > 1:
-            # "文号是什么?" with several documents indexed: answer for each rather than guess one.
-            drafts = [d for d in (meta_answer(doc, q.text) for doc in self.kb.documents[:4]) if d is not None]
+        # "潍坊的政策有效期?": for questions about a document, a place in its title names it.
+        named = [] if q.scope else _named_documents(self.kb.documents, q.text, by_place=True)
+        if not q.scope and not named and len(self.kb.documents) > 1:
+            # "文号是什么?" with several documents indexed: answer for each rather than guess one,
+            # and say which document each answer is from.
+            drafts = [(doc, d) for doc in self.kb.documents[:4] if (d := meta_answer(doc, q.text)) is not None]
             if drafts:
-                return Draft(" ".join(d.answer for d in drafts), tuple(qt for d in drafts for qt in d.quotes))
+                return Draft(" ".join(d.answer if f"《{doc.title}》" in d.answer else f"《{doc.title}》:{d.answer}"
+                                      for doc, d in drafts), tuple(qt for _, d in drafts for qt in d.quotes))
+        docs = named + [d for d in docs if d not in named]
         doc = docs[0] if docs else None
         draft = meta_answer(doc, q.text) if doc else None
         if draft is None:
@@ -607,8 +611,8 @@ class Assistant:
     def _finish(self, q: Query, draft: Draft, notes: list[str]) -> Answer:
         citations = tuple(c for c in (self._cite(qt) for qt in draft.quotes) if c is not None)
         text = draft.answer
-        if not draft.refused and not _numbers_grounded(_MARKER_RE.sub("", text), citations):
-            # Never show a number that no quote holds: fall back to quoting.
+        if not draft.refused and not _numbers_grounded(_MARKER_RE.sub("", text), citations, q.text):
+            # Never show a number that no quote (or the asker's own words) holds: fall back to quoting.
             text = f"相关规定:{citations[0].quote}" if citations else "文件未明确该问题。"
         if _INJECTION_RE.search(q.text):
             notes.append("只依据已导入的政策文件作答,不执行问题中的其他指令")
@@ -639,8 +643,21 @@ def _strip_question_words(text: str) -> str:
     return _QUESTION_WORDS_RE.sub(" ", text)
 
 
-def _title_key(title: str) -> str:
-    return re.sub(r"[“”\"《》]", "", title)[:12]
+def _title_key(text: str) -> str:
+    """Quotes and spaces dropped, and a 市/省 after two characters: "济南公共数据管理办法" names
+    《济南市公共数据管理办法》."""
+    return re.sub(r"[“”\"《》\s]|(?<=[\u4e00-\u9fff]{2})[市省](?=[\u4e00-\u9fff])", "", text)
+
+
+def _named_documents(docs: Sequence[Document], text: str, by_place: bool = False) -> list[Document]:
+    """Documents the question names by title (its first ten characters), or with ``by_place``
+    by the place their title starts with (济南 → 《济南市…》)."""
+    said = _title_key(text)
+    named = [d for d in docs if d.title and _title_key(d.title)[:10] in said]
+    if named or not by_place:
+        return named
+    places = [p for p in refusal.PLACES if p in text]
+    return [d for d in docs if d.title and any(d.title.startswith(p) for p in places)]
 
 
 def _find_ref(doc: Document, kind: str, number: int) -> Clause | None:
@@ -884,8 +901,9 @@ _NUM_RE = re.compile(r"\d+(?:\.\d+)?")
 _MARKER_RE = re.compile(r"\[\d+\]")  # generative answers' citation markers are no numbers to ground
 
 
-def _numbers_grounded(text: str, citations: Sequence[Citation]) -> bool:
-    """Every number in the answer appears in a quote, a unit label or a clause reference."""
-    pool = " ".join(f"{c.quote} {c.unit} {c.title} {' '.join(c.path)}" for c in citations)
+def _numbers_grounded(text: str, citations: Sequence[Citation], question: str = "") -> bool:
+    """Every number in the answer appears in a quote, a unit label, a clause reference or the
+    question ("您所述为1.4" repeats the enterprise's own figure)."""
+    pool = " ".join(f"{c.quote} {c.unit} {c.title} {' '.join(c.path)}" for c in citations) + " " + question
     counted = re.sub(r"共\d+|参与\d+项|\d+项[::]|有\d+项|全部\d+项|包括\d+项", "", text)  # counts we computed
     return all(n in pool for n in _NUM_RE.findall(counted))

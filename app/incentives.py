@@ -670,7 +670,13 @@ def topic_score(said: str, topic: str) -> float:
     low_said, low_topic = said.lower(), topic.lower()
     score = 3.0 * sum(1 for group in TOPIC_ALIASES
                       if any(a.lower() in low_said for a in group) and any(a.lower() in low_topic for a in group))
+    # A shared acronym (PUE, ERP, MES) names a measure as clearly as a topic word; too short for 4-grams.
+    acronyms = {w for w in re.findall(r"[a-z]{3,}", low_said) if w not in _ALIAS_WORDS}
+    score += 3.0 * len(acronyms & set(re.findall(r"[a-z]{3,}", low_topic)))
     return score + min(len(_grams(said) & _grams(topic)), 6)
+
+
+_ALIAS_WORDS = frozenset(a.lower() for group in TOPIC_ALIASES for a in group)
 
 
 # "花了100万" names the enterprise's own figure, not a topic: without this, "100万" would tie the
@@ -707,7 +713,7 @@ def assess(profile: EnterpriseProfile, entry: CatalogueEntry, score: float = 0.0
 
 def _entry_findings(profile: EnterpriseProfile, entry: CatalogueEntry) -> list[Finding]:
     cond = entry.condition
-    checks = (_level_finding, _first_finding, _round_finding, _threshold_finding, _year_finding, _size_finding,
+    checks = (_level_finding, _first_finding, _round_finding, _bound_finding, _year_finding, _size_finding,
               _qualifier_finding)
     return [f for check in checks for f in check(profile, cond, entry)]
 
@@ -767,26 +773,87 @@ def _round_finding(p: EnterpriseProfile, cond: str, entry: CatalogueEntry) -> li
     return [Finding("unknown", "条件限于“首轮”,您未说明是否为首轮", "是否为首轮")]
 
 
-_THRESHOLD_RE = re.compile(r"(?P<what>[\u4e00-\u9fff（）()]{2,16}?)(?P<op>在|达到|超过|不低于|不少于)?"
-                           r"(?P<num>\d+(?:\.\d+)?)(?P<unit>亿|万)?元(?P<above>及以上|以上)?")
 _MEASURES = ("投资", "合同", "营收", "收入", "费用", "产值", "销售", "支付")
 
 
-def _threshold_finding(p: EnterpriseProfile, cond: str, entry: CatalogueEntry) -> list[Finding]:
+# Numeric bounds in a condition. Chinese legal usage (民法典第1259条): 以上/以下/以内/达到/不低于/
+# 不高于 include the number; 超过/低于/高于/不满/不足 do not.
+_BOUND_RE = re.compile(
+    r"(?P<what>[\u4e00-\u9fffA-Za-z（）()]{1,16}?)"
+    r"(?P<op>不高于|不超过|不大于|低于|小于|少于|不满|不足|未满|不到|不低于|不少于|不小于|达到|超过|高于|大于|在)?"
+    r"(?P<num>\d+(?:\.\d+)?)(?P<unit>万亿元|亿元|万元|元|万人|万户|万个|亿|万|%|％|个月|[个家人年项台套件户岁天])?"
+    r"(?P<tail>及以上|以上|及以下|以下|以内)?")
+_BOUND_OPS = {"不高于": "<=", "不超过": "<=", "不大于": "<=", "以下": "<=", "及以下": "<=", "以内": "<=",
+              "低于": "<", "小于": "<", "少于": "<", "不满": "<", "不足": "<", "未满": "<", "不到": "<",
+              "不低于": ">=", "不少于": ">=", "不小于": ">=", "达到": ">=", "以上": ">=", "及以上": ">=",
+              "超过": ">", "高于": ">", "大于": ">"}
+_BOUND_WORDS = {"<=": "不高于", "<": "低于", ">=": "不低于", ">": "超过"}
+# An enterprise's own figures: "PUE是1.4" / "成立两年" / "营收3000万".
+_SAID_NUMBER_RE = re.compile(r"(?P<num>\d+(?:\.\d+)?|[一二两三四五六七八九十]+(?=个月|[个家人年项台套件户岁天]))"
+                             r"(?P<unit>万亿元|亿元|万元|元|万人|万户|万个|亿|万|%|％|个月|[个家人年项台套件户岁天])?")
+_MONEY_UNITS = {"万亿元": 1e8, "亿元": 1e4, "万元": 1.0, "元": 1e-4, "亿": 1e4, "万": 1.0}
+# Bigrams that name no particular quantity.
+_PLAIN_BIGRAMS = frozenset(("企业", "规模", "达到", "年度", "以上", "新建", "项目", "我们", "公司", "本市", "其中"))
+
+
+def _quantity(num: str, unit: str | None) -> tuple[str, float]:
+    """(unit family, value): money in 万元, % as a number, counts by their unit word."""
+    value = float(num) if num[0].isdigit() else float(to_int(num) or 0)
+    unit = unit or ""
+    if unit in _MONEY_UNITS:
+        return "money", value * _MONEY_UNITS[unit]
+    return ("%" if unit in ("%", "％") else unit), value
+
+
+def _names_same(what: str, said: str) -> bool:
+    """The enterprise's words before its number name the condition's quantity: a shared Latin
+    acronym (PUE) or a shared Chinese word pair (营收 ~ 营业收入 via _MEASURES keys)."""
+    latin = {w.upper() for w in re.findall(r"[A-Za-z]{2,}", what)}
+    if latin & {w.upper() for w in re.findall(r"[A-Za-z]{2,}", said)}:
+        return True
+    if any(k in what and k[:2] in said for k in _MEASURES):
+        return True
+    pairs = {what[i:i + 2] for i in range(len(what) - 1)} - _PLAIN_BIGRAMS
+    return any(p in said for p in pairs if re.fullmatch(r"[\u4e00-\u9fff]{2}", p))
+
+
+def _said_quantities(text: str) -> list[tuple[str, str, float]]:
+    """(words around the number, unit family, value) for each figure the enterprise gives."""
     out = []
-    for m in _THRESHOLD_RE.finditer(cond):
-        if not (m.group("op") == "超过" or m.group("above")):
+    for m in _SAID_NUMBER_RE.finditer(text):
+        if m.group("num")[0].isdigit() and re.match(r"\s*年", text[m.end("num"):]) and len(m.group("num")) == 4:
+            continue  # a year ("2023年"), not a quantity
+        before = re.split(r"[,，。;；!！?？]", text[max(0, m.start() - 12):m.start()])[-1]
+        after = re.split(r"[,，。;；!！?？、]", text[m.end():m.end() + 6])[0]  # "1200个机架"
+        family, value = _quantity(m.group("num"), m.group("unit"))
+        out.append((before + " " + after, family, value))
+    return out
+
+
+def _bound_finding(p: EnterpriseProfile, cond: str, entry: CatalogueEntry) -> list[Finding]:
+    """Each numeric bound of the condition ("电能利用效率（PUE）低于1.3", "年营业收入在2000万元以下",
+    "投资超过5000万元") against the figure the enterprise gives for the same quantity."""
+    out = []
+    said = _said_quantities(p.text)
+    for m in _BOUND_RE.finditer(cond):
+        op = _BOUND_OPS.get(m.group("op") or "") or _BOUND_OPS.get(m.group("tail") or "")
+        if op is None:
             continue
-        key = next((k for k in _MEASURES if k in m.group("what")), "")
-        need = float(m.group("num")) * (10000.0 if m.group("unit") == "亿" else 1.0 if m.group("unit") else 0.0001)
+        family, need = _quantity(m.group("num"), m.group("unit"))
+        what = m.group("what")
         words = _fragment(cond, m.end() - 1, "，,、")
-        have = next((v for ctx, v in p.amounts if key and key[:2] in ctx), None)
+        have = next((v for before, fam, v in said if fam == family and _names_same(what, before)), None)
         if have is None:
-            out.append(Finding("unknown", f"条件为“{words}”,您未说明该金额", f"{key or '相关'}金额"))
-        elif have > need or (m.group("above") and have >= need):
-            out.append(Finding("ok", f"您所述金额满足“{words}”"))
-        else:
-            out.append(Finding("fail", f"条件为“{words}”,您所述金额未达到"))
+            label = "金额" if family == "money" else ""
+            key = next((k for k in _MEASURES if k in what), "") if family == "money" else what.strip("（）()")
+            out.append(Finding("unknown", f"条件为“{words}”,您未说明{'该金额' if label else key}",
+                               f"{key or '相关'}{label}"))
+            continue
+        ok = {"<=": have <= need, "<": have < need, ">=": have >= need, ">": have > need}[op]
+        shown = _money(have) if family == "money" else f"{have:g}{'' if family in ('', 'money') else family}"
+        out.append(Finding("ok" if ok else "fail",
+                           f"{'您所述' + shown + '满足' if ok else '条件为'}“{words}”"
+                           + ("" if ok else f",您所述为{shown},{'未达到' if op in ('>=', '>') else '不符合'}")))
     return out
 
 

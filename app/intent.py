@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from app.meta import VALIDITY_WORDS
 from ingest.departments import find_in_text
 from ingest.numerals import CHINESE_NUMERAL_CHARS, to_int
 
@@ -104,6 +105,8 @@ def classify(text: str) -> str:
         return "list"
     if _LIST_RE.search(lowered) and not re.search(r"多少|几", lowered.split("哪些")[0]):
         return "list"
+    if any(w in lowered for w in VALIDITY_WORDS):
+        return "meta"  # "政策到期后还能申报吗?" is answered by the document's 有效期
     if _MAY_APPLY_RE.search(lowered) and not _TIME_ASKED_RE.search(lowered):
         return "eligibility"
     for intent, words in _INTENT_WORDS:

@@ -9,6 +9,12 @@ from ingest.structure import ANNEX_LABEL_PREFIX
 from ingest.types import Clause, ClauseKind, Document
 
 _EFFECTIVE_RE = re.compile(r"[^。\n]*自[^。\n]{2,20}起(?:施行|实施|执行)[^。\n]*。?")
+_VALIDITY_RE = re.compile(r"[^。\n]*(?:有效期|执行期限?|实施期限?|试行期)(?:至|到|为|截至|截止)[^。\n]*。?")
+# "到期后还能申报吗?": the text says until when; what happens after is for the issuer to decide.
+_AFTER_EXPIRY_RE = re.compile(r"(?:到期|过期|失效|届满)(?:以?后|了)")
+
+
+VALIDITY_WORDS = ("有效期", "到期", "过期", "失效", "有效至", "还有效", "有效到", "执行期限", "实施期限")
 
 
 def clause_at(doc: Document, offset: int) -> Clause | None:
@@ -70,8 +76,25 @@ def _effective(doc, m, q):
         return None
     sentence = found.group(0).strip()
     clause = clause_at(doc, found.start() + len(found.group(0)) - len(found.group(0).lstrip()))
-    return Draft(f"根据{clause_ref(clause)}:{sentence}" if clause else sentence,
+    return Draft(f"根据{clause_ref(clause)}:{_unlabelled(sentence)}" if clause else sentence,
                  (Quote(clause, sentence),) if clause else ())
+
+
+def _unlabelled(sentence: str) -> str:
+    """The sentence without its article label: the reference before it already names the article."""
+    return re.sub(r"^第[一二三四五六七八九十百零〇\d]+条\s*", "", sentence)
+
+
+def _validity(doc, m, q):
+    found = _VALIDITY_RE.search(doc.text)
+    if not found:
+        return _effective(doc, m, q)
+    sentence = found.group(0).strip()
+    clause = clause_at(doc, found.start() + len(found.group(0)) - len(found.group(0).lstrip()))
+    text = f"根据{clause_ref(clause)}:{_unlabelled(sentence)}" if clause else sentence
+    if _AFTER_EXPIRY_RE.search(q):
+        text = text.rstrip("。") + "。文件未写明到期后的安排,以届时发布的政策为准。"
+    return Draft(text, (Quote(clause, sentence),) if clause else ())
 
 
 def _counts(doc, m, q):
@@ -127,6 +150,7 @@ _HANDLERS = (
     (("依据", "上位", "根据哪些", "贯彻"), _basis),
     (("牵头发文", "主办单位", "牵头印发"), _first_issuer),
     (("文号", "发文字号", "字号"), _number),
+    (VALIDITY_WORDS, _validity),
     (("施行", "生效", "实施日期", "起实施"), _effective),
     (("几大", "几个部分", "多少个部分", "几部分", "多少条", "几条", "多少项措施", "几项措施", "多少措施", "几个方面", "几章", "多少章"), _counts),
     (("发文单位", "发文机关", "印发单位", "联合印发", "哪些部门联合", "哪些单位联合", "谁印发", "谁发布", "谁制定", "哪些部门制定",

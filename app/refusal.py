@@ -31,7 +31,8 @@ _SPECIFICS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
         ("能否叠加享受", r"叠加|同时享受|重复享受|兼得", r"叠加|同时享受|重复享受|不得重复|不重复|兼得|就高"),
         ("具体人员", r"召集人|局长|厅长|主任是谁|负责人是谁|领导是谁|谁是负责人", r"召集人|局长|厅长|主任|负责人"),
         ("认定标准或资格条件", r"认定标准|认定条件|评选标准|评定标准|遴选标准|准入条件|资格条件|具备什么资格|需要具备|什么资格|门槛",
-         r"认定标准|认定条件|评定标准|评选标准|遴选标准|应当具备|须具备|资格条件|门槛|具备下列|符合下列条件|符合以下条件"),
+         r"认定标准|认定条件|评定标准|评选标准|遴选标准|应当具备|须具备|资格条件|门槛|具备下列|符合下列条件|符合以下条件|"
+         r"(?:主体|企业|单位|对象)(?:须|必须|应当|应)(?:为|是|具有|同时符合|符合|满足)"),
         ("举办时间和地点", r"什么时候举办|在哪里?举办|举办时间|举办地点|什么时候、在哪里", r"\d{1,2}月|\d{4}年\d|在\S{2,6}举办"),
         ("处罚规定", r"处罚|罚款|法律责任|追究|违反", r"处罚|罚款|追究|法律责任|责令|处分|通报批评"),
         ("分值或权重", r"多少分|几分|分值|权重", r"\d+(?:\.\d+)?\s*分|权重"),
@@ -40,7 +41,7 @@ _SPECIFICS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
         ("各阶段的具体标准", r"每个阶段|各阶段|几个阶段|哪几个阶段|每一阶段|每档|各档|几档",
          r"第[一二三四五]阶段|[一二三四五两]个阶段|[一二三四五]档|分别给予"),
     ))
-_PLACES = ("北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽", "福建", "江西",
+PLACES = ("北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽", "福建", "江西",
            "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西", "甘肃", "青海", "台湾", "内蒙古",
            "广西", "西藏", "宁夏", "新疆", "香港", "澳门", "深圳", "广州", "杭州", "南京", "苏州", "成都", "武汉", "西安",
            "济南", "青岛", "烟台", "潍坊", "淄博", "临沂", "威海", "日照", "济宁", "泰安", "德州", "聊城", "滨州", "菏泽",
@@ -57,7 +58,7 @@ def missing_year(q: Query, docs: Sequence[Document]) -> str | None:
 
 def missing_place(q: Query, docs: Sequence[Document]) -> str | None:
     """A province or city the question names that no document mentions."""
-    for place in _PLACES:
+    for place in PLACES:
         if place in q.text and not any(place in d.text for d in docs):
             return place
     return None
@@ -182,7 +183,7 @@ def missing_in(q: Query, text: str) -> str | None:
 def unmatched_place(q: Query, doc_title: str, text: str) -> str | None:
     """A place the question names that neither the document title nor ``text`` mentions
     (济南市的目标 from a provincial target)."""
-    for place in _PLACES:
+    for place in PLACES:
         if place in q.text and place not in doc_title and place not in text:
             return place
     return None

@@ -270,3 +270,23 @@ def test_department_list_by_bare_name_and_by_leading_role(measures_assistant: As
 def test_a_subsidy_rate_is_answered_from_its_sentence(measures_assistant: Assistant) -> None:
     a = measures_assistant.ask("智改数转项目补助比例多少?")
     assert not a.refused and "12%" in a.answer  # a rate is no target: （五） states it with the subsidy
+
+
+@pytest.mark.parametrize("question, verdict, said", [
+    ("我们数据中心PUE是1.4,能拿算力补贴吗?", "不符合条件", "您所述为1.4"),  # an upper bound: 低于1.3
+    ("新建数据中心PUE1.25、机架800个,能申请补助吗?", "不符合条件", "您所述为800个"),  # 达到1000个以上
+    ("我们新建的数据中心PUE 1.2,有1200个机架,能补多少?", "可能符合条件", "1.2满足"),
+])
+def test_numeric_bounds_of_a_condition_both_ways(measures_assistant: Assistant, question: str, verdict: str,
+                                                 said: str) -> None:
+    a = measures_assistant.ask(question)
+    assert a.answer.startswith(verdict) and said in a.answer, a.answer
+    assert any("PUE）低于1.3" in c.quote for c in a.citations)
+    _quotes_verbatim(measures_assistant, a)
+
+
+def test_after_expiry_is_answered_with_the_validity_period(measures_assistant: Assistant) -> None:
+    a = measures_assistant.ask("政策到期后还能申报吗?")
+    assert a.intent == "meta" and "有效期至2026年12月31日" in a.answer and "未写明到期后" in a.answer
+    _quotes_verbatim(measures_assistant, a)
+

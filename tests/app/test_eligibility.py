@@ -102,3 +102,10 @@ def test_subject_without_a_support_measure_is_said_plainly(assistant) -> None:
     answer = assistant.ask("想申报首台套智能制造装备,方案里有奖励吗?")
     assert "首台套" in answer.answer and "万元" not in answer.answer
     assert "流量券" not in answer.answer and "云服务券" not in answer.answer
+
+
+def test_requirements_written_as_须为_answer_what_qualification_is_needed(assistant) -> None:
+    """"申报主体须为…" states the qualification: "有什么资格要求" is answered with it, not refused."""
+    a = assistant.ask("申报的企业有什么资格要求?")
+    assert not a.refused and "独立法人" in a.answer
+    _check_quotes(a)

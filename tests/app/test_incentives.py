@@ -184,7 +184,7 @@ def test_no_amount_is_stated_when_the_document_gives_none(seed) -> None:
 @pytest.mark.parametrize("description, who, verdict, reason", [
     ("我们刚被认定为国家级智能制造示范工厂", "新认定的国家级智能制造示范工厂", "eligible", "您所述为新认定"),
     ("我们技改设备投资400万元,能申请补助吗?", "设备投资额在500万元以上的技术改造项目", "not_eligible",
-     "条件为“设备投资额在500万元以上的技术改造项目”,您所述金额未达到"),
+     "条件为“设备投资额在500万元以上的技术改造项目”,您所述为400万元,未达到"),
     ("我们首次通过DCMM二级", "首次通过DCMM三级及以上评估的企业", "not_eligible", "您所述为二级,未达到"),
     ("我们是外地企业的分公司,没有独立法人资格,首次通过DCMM四级", "首次通过DCMM三级及以上评估的企业", "not_eligible",
      "申报主体须“独立法人”,您所述不具有独立法人资格"),
