@@ -46,6 +46,9 @@ _NAME = rf"{_PREFIX}[\u4e00-\u9fff]{{1,14}}?(?:{'|'.join(_ORG_SUFFIXES)})"
 DEPARTMENT_RE = re.compile(_NAME)
 # Groups the text treats as a responsible party without an organisation suffix.
 _GROUP_WORDS = ("有关市", "各市", "各区县", "各区(市)", "有关部门", "各有关部门", "各县(市、区)")
+# "各基础电信企业", "有关金融机构", "各县市区": parties named as a group, without an organisation suffix.
+_GROUP_RE = re.compile(r"(?:各|有关|相关)[\u4e00-\u9fff（）()]{0,8}?"
+                       r"(?:企业|单位|部门|机构|高校|院校|园区|开发区|管委会|县市区|区市|区县|市|县|区)")
 
 
 def canonical(name: str) -> str:
@@ -57,7 +60,7 @@ def canonical(name: str) -> str:
 def is_department(name: str) -> bool:
     """Whether ``name`` looks like an organisation or a group such as 有关市."""
     name = name.strip()
-    if name in _GROUP_WORDS or name in ALIASES:
+    if name in _GROUP_WORDS or name in ALIASES or _GROUP_RE.fullmatch(name):
         return True
     return bool(DEPARTMENT_RE.fullmatch(name)) or name.endswith(_ORG_SUFFIXES) and 2 <= len(name) <= 20
 

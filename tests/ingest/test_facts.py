@@ -57,6 +57,9 @@ def test_dcmm_incentive(measures) -> None:
      [("市工业和信息化局", "lead"), ("市财政局", "partner"), ("市大数据局", "partner")]),
     ("市大数据局负责全市公共数据的统筹管理;市网信办负责网络安全监督。",
      [("市大数据局", "responsible"), ("市网信办", "responsible")]),
+    # Parties named as a group, without an organisation suffix.
+    ("加快建设5G基站。(省通信管理局牵头,各基础电信企业、有关金融机构配合)",
+     [("省通信管理局", "lead"), ("各基础电信企业", "partner"), ("有关金融机构", "partner")]),
 ])
 def test_department_forms(text: str, expected: list[tuple[str, str]]) -> None:
     depts, phrase = extract_departments(text)
