@@ -575,6 +575,14 @@ def ensure_e5_export(cache_dir: Path | None = None, *, variant: str = "original"
     return target
 
 
+def quiet_model_loading() -> None:
+    """transformers draws a "Loading weights" bar on stderr for every model load: noise in the
+    CLI's and server's output, which report progress themselves."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+
+
 def load_sentence_transformer(path: Path, *, threads: int | None = None,
                               dtype: str = "float32") -> SentenceTransformer:
     """Load an export offline on CPU.
@@ -589,6 +597,7 @@ def load_sentence_transformer(path: Path, *, threads: int | None = None,
     import torch
     from sentence_transformers import SentenceTransformer
 
+    quiet_model_loading()
     if threads:
         torch.set_num_threads(threads)
     if dtype not in ("float32", "bfloat16"):

@@ -64,6 +64,9 @@ class SentenceTransformerEmbeddings(Embeddings):
             raise RetrievalError(f"找不到向量模型目录:{path}")
         from sentence_transformers import SentenceTransformer
 
+        from vectorstore.e5_export import quiet_model_loading
+
+        quiet_model_loading()
         self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
         self._batch_size = batch_size
         self.name = f"sentence-transformers:{path}"

@@ -84,3 +84,14 @@ def test_console_script_ask_does_not_import_gradio(bundled_index: Settings) -> N
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert "鲁工信数据〔2022〕52号" in out.stdout
     assert out.stdout.strip().endswith("NO-GRADIO")
+
+
+def test_ingest_output_is_our_progress_only(tmp_path: Path) -> None:
+    """The console shows our own progress lines, not the model library's loading bars."""
+    env = {**os.environ, "POLICYQA_INDEX_DIR": str(tmp_path / "index")}
+    code = "import sys; from app.cli import cli; sys.argv=['policyqa','ingest',sys.argv[1]]; cli()"
+    out = subprocess.run([sys.executable, "-c", code, str(REGULATION)], capture_output=True, text=True, env=env,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "新增文档 1" in out.stdout + out.stderr and "向量化" in out.stdout + out.stderr
+    assert "Loading weights" not in out.stdout + out.stderr
