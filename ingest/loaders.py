@@ -398,16 +398,48 @@ _HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
 _INVISIBLE = (Comment, Declaration, Doctype, ProcessingInstruction)
 
 
+# Page chrome of government CMS pages that no tag name marks: link lists (menus, breadcrumbs,
+# 相关链接, footer links) are found by their link density; the lines every page repeats
+# (备案号, 打印本页, the font-size switch) by their words.
+_LINK_LIST_BLOCKS = ("div", "ul", "ol", "p", "td", "li", "dl", "span", "section", "aside")
+_LINK_DENSITY = 0.6
+_CHROME_LINE_RE = re.compile(
+    r"^(?:今天是|您当前的?位置|当前位置|相关链接|相关文件|相关阅读|相关新闻|【?打印本页|【?关闭窗口|【?打印】|分享到|"
+    r"网站标识码|主办单位[:：]|承办单位[:：]|协办单位[:：]|版权所有|Copyright|©|搜索$|检索$)|ICP备|公网安备|"
+    r"建议使用\S*分辨率|无障碍浏览|长者模式", re.IGNORECASE)
+_SEPARATOR_LINE_RE = re.compile(r"^[|｜/／·•>＞\s]+$")
+_WIDGET_RE = re.compile(r"\s*(?:字号[:：]\s*[大中小](?:\s*[大中小]){2}|浏览次数[:：]\s*\d*|【[大中小]】(?:\s*【[大中小]】){2})")
+
+
 def _read_html(data: bytes) -> _Decoded:
-    """Visible text of a web page, one block (p/div/li/h1-h6/table row/br) per line."""
+    """Visible text of a web page, one block (p/div/li/h1-h6/table row/br) per line, without
+    the site's menus, breadcrumbs, link lists and footer."""
     decoded = _decode_html(data)
     soup = BeautifulSoup(decoded.text, "lxml")
     for tag in soup.find_all(_HTML_DROP):
         tag.decompose()
+    _drop_link_lists(soup)
     parts: list[str] = []
     _html_walk(soup.body or soup, parts)
-    lines = (line.strip(" ") for line in "".join(parts).split("\n"))
-    return _Decoded("\n".join(line for line in lines if line), decoded.encoding)
+    lines = (_WIDGET_RE.sub("", line).strip(" ") for line in "".join(parts).split("\n"))
+    kept = (line for line in lines if line and not _CHROME_LINE_RE.search(line) and not _SEPARATOR_LINE_RE.match(line))
+    return _Decoded("\n".join(kept), decoded.encoding)
+
+
+def _drop_link_lists(soup: BeautifulSoup) -> None:
+    """Remove blocks that are mostly links (two or more): menus, breadcrumbs, related links.
+    Parents come first, so a menu goes whole; a paragraph with one link stays, and so does a
+    list of annexes (附件), which is part of the document."""
+    for tag in soup.find_all(_LINK_LIST_BLOCKS):
+        if tag.decomposed:
+            continue
+        links = tag.find_all("a")
+        if len(links) < 2:
+            continue
+        text = re.sub(r"\s", "", tag.get_text())
+        linked = sum(len(re.sub(r"\s", "", a.get_text())) for a in links)
+        if text and linked / len(text) >= _LINK_DENSITY and "附件" not in text:
+            tag.decompose()
 
 
 def _decode_html(data: bytes) -> _Decoded:
@@ -437,7 +469,8 @@ def _html_walk(node: Tag, parts: list[str]) -> None:
         if isinstance(child, _INVISIBLE):
             continue
         if isinstance(child, NavigableString):
-            parts.append(_HTML_SPACE.sub(" ", str(child)))
+            # &nbsp; is layout (indents, spaced-out labels), not text: a plain space
+            parts.append(_HTML_SPACE.sub(" ", str(child).replace("\xa0", " ")))
         elif child.name == "br":
             parts.append("\n")
         elif child.name == "tr":
@@ -452,8 +485,19 @@ def _html_walk(node: Tag, parts: list[str]) -> None:
 
 
 def _html_cell_text(cell: Tag) -> str:
-    """A table cell on one line: its pieces of text joined by single spaces."""
-    return " ".join(_HTML_SPACE.sub(" ", text).strip(" ") for text in cell.stripped_strings)
+    """A table cell on one line: its pieces of text joined by single spaces, except between
+    Chinese characters, where a <br> breaks a line but no word ("市政务服务中心、<br>市大数据局")."""
+    out = ""
+    for piece in (_HTML_SPACE.sub(" ", t.replace("\xa0", " ")).strip(" ") for t in cell.stripped_strings):
+        if not piece:
+            continue
+        joined = out and not (_CJK_END_RE.search(out) and _CJK_START_RE.match(piece))
+        out += (" " if joined else "") + piece
+    return out
+
+
+_CJK_END_RE = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]$")
+_CJK_START_RE = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 
 
 # ---------------------------------------------------------------------------------------

@@ -460,3 +460,27 @@ def test_stray_nul_bytes_in_real_text_are_removed(tmp_path: Path) -> None:
     text = "\n".join(POLICY_LINES)
     path = _write(tmp_path / "nul.txt", (text + "\x00\x00").encode("utf-8"))
     assert load_file(path).text == text
+
+
+def test_html_page_chrome_without_semantic_tags_is_dropped(tmp_path: Path) -> None:
+    """Government CMS pages mark menus, breadcrumbs and footers with <div class=...> only: link
+    lists go by their link density, repeated boilerplate lines by their words."""
+    links = " | ".join(f'<a href="/c{i}">栏目{i}</a>' for i in range(6))
+    page = f"""<html><head><meta charset="utf-8"></head><body>
+<div class="top">今天是：<span id="d"></span><div class="tl"><a href="#">无障碍浏览</a> | <a href="#">长者模式</a></div></div>
+<div class="nav"><ul><li><a href="/">首页</a></li><li>|</li><li><a href="/g">政务公开</a></li></ul></div>
+<div class="crumb">您当前的位置：<a href="/">首页</a>&nbsp;&gt;&nbsp;<a href="/z">政策文件</a></div>
+<div class="info">发布日期：2024-03-12 来源：市政府办公室 字号：大 中 小 浏览次数：3286</div>
+<div id="zoom"><p>&nbsp;&nbsp;&nbsp;&nbsp;{MEASURE_1}</p>
+<p>附件：<a href="/a1.doc">1.重点任务清单</a> <a href="/a2.doc">2.指标表</a></p>
+<table><tr><td>指标</td><td>市政务服务中心、<br>市大数据局</td></tr></table></div>
+<div class="tools">【打印本页】 【关闭窗口】</div>
+<div class="related"><h3>相关链接</h3><ul><li><a href="/x">关于印发2023年工作要点的通知</a></li><li><a href="/y">图解</a></li></ul></div>
+<div class="footer"><div>{links}</div><p>主办单位：市人民政府办公室</p><p>网站标识码：3706000001 鲁ICP备05012345号</p></div>
+</body></html>"""
+    text = load_file(_write(tmp_path / "page.html", page.encode("utf-8"))).text
+    for chrome in ("今天是", "无障碍", "首页", "|\n", "您当前的位置", "字号", "浏览次数", "打印本页", "相关链接", "2023年工作要点",
+                   "栏目", "主办单位", "网站标识码", "ICP备"):
+        assert chrome not in text, chrome
+    assert text.split("\n") == ["发布日期：2024-03-12 来源：市政府办公室", MEASURE_1, "附件：1.重点任务清单 2.指标表",
+                                "指标 | 市政务服务中心、市大数据局"]
