@@ -25,6 +25,7 @@ _MAX_SIGNATURE_LINES = 8
 
 _NOTICE_TITLE = re.compile(r"关于(?:印发|发布|颁布)《(?P<title>.+)》的通知")
 _NOTICE_TITLE_PLAIN = re.compile(r"关于(?:印发|发布|颁布)(?P<title>[^《》]+?)的通知")
+_PRINTED_TITLE = re.compile(r"^《(?P<title>[^》]{4,60})》[^。]{0,24}?(?:现|特)(?:予)?(?:印发|发布)给你们")
 _TITLE_SUFFIX = re.compile(
     r"(?:方案|办法|规定|意见|通知|条例|计划|细则|规划|决定|要点|纲要|指引|指南|措施|规则|公告|通告|批复)"
     r"(?:\s*[(\uff08][^()\uff08\uff09]{1,20}[)\uff09])?$"  # (试行) / (2021—2025年), either width
@@ -82,8 +83,18 @@ def extract_metadata(text: str) -> DocumentMeta:
 def _title(lines: Sequence[str]) -> str:
     """X of 关于印发《X》的通知; else the first title-like line; else the first short line."""
     top = [line for line in lines if line][:_TITLE_SEARCH_LINES]
+    for i, line in enumerate(top):
+        # A centred title is often broken by hand over two or three lines ("关于印发…专项资金" /
+        # "管理办法的通知"): try the line joined with the short lines after it.
+        for span in (1, 2, 3):
+            joined = "".join(top[i:i + span])
+            if span > 1 and any(len(x) > _MAX_TITLE_CHARS or re.search(r"[。;\uff1b]", x) for x in top[i:i + span]):
+                break
+            found = _NOTICE_TITLE.search(joined) or _NOTICE_TITLE_PLAIN.search(joined)
+            if found:
+                return found.group("title").strip()
     for line in top:
-        found = _NOTICE_TITLE.search(line) or _NOTICE_TITLE_PLAIN.search(line)
+        found = _PRINTED_TITLE.search(line)  # "《X》已经市政府同意，现印发给你们"
         if found:
             return found.group("title").strip()
     for line in top:

@@ -65,6 +65,11 @@ def test_bundled_shandong_plan() -> None:
             "2023年工作要点",
             id="numbered headings are not titles",
         ),
+        pytest.param("河川市人民政府办公室文件\n河政办发〔2024〕1号\n河川市人民政府办公室\n关于印发河川市数字经济专项资金\n"
+                     "管理办法的通知\n各县区人民政府：\n", "河川市数字经济专项资金管理办法",
+                     id="notice title broken over two lines"),
+        pytest.param("各区县人民政府：\n《河川市数据条例实施细则》已经市政府同意，现印发给你们，请认真贯彻执行。\n",
+                     "河川市数据条例实施细则", id="title named where the notice hands it out"),
         pytest.param("数字经济简报\n本期内容如下。", "数字经济简报", id="fallback: first short line"),
         pytest.param("", "", id="empty text"),
     ],
