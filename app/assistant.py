@@ -35,7 +35,10 @@ _QUESTION_WORDS_RE = re.compile(
     r"多长时间|多久|多少天|时间内|什么时候|一次|哪些|哪个|哪家|哪几|什么|多少|怎么|怎样|如何|是否|能否|能不能|可不可以|可以|谁|吗|呢|请问|一下|主要|内容|部门|单位|"
     r"负责|牵头|目标|要求|规定|措施|文件|方案|这块|这个|那个|具体|情况|有关|相关|关于|我们|我司|公司|企业|告诉我|介绍|"
     r"方面|部署|提到|提出|点名|分别|哪里|说了|怎么说|表述|指的是|指什么|今年|全省|达到|多大|归|管|抓|做|干|搞|"
-    r"有没有|是不是|能不能|支持吗|支持|是")
+    r"有没有|是不是|能不能|支持吗|支持|"
+    # colloquial question words ("啥时候之前要定下来", "会有什么后果", "算不算")
+    r"啥时候|什么时间|之前|以前|以后|之后|到时候|几天|几个|几项|几家|几次|几年|啥|会有什么|会怎么|怎么处理|怎么办|怎么算|"
+    r"后果|算不算|算是|正好|刚好|直接|出来|下来|一共|总共|还能|能报|不让|给不给|不给|会不会|能拿|拿到|大概|到底|一般|是啥|咋|是")
 
 
 class Assistant:
@@ -144,8 +147,12 @@ class Assistant:
         quoted = " ".join(qt.text for qt in draft.quotes)
         first = draft.quotes[0].clause if draft.quotes else None
         title = self.kb.doc(first.doc_id).title if first else ""
+        tier = refusal.missing_tier(q, first.text) if first is not None else None
+        if tier:
+            return Draft(refusal.refusal_text(tier, first), _near_quote(first), refused=True)
         missing = refusal.missing_in(q, quoted)
-        place = refusal.unmatched_place(q, title, quoted)
+        # An enterprise's own place ("注册在日照") is for the registration condition to judge.
+        place = None if q.intent == "eligibility" else refusal.unmatched_place(q, title, quoted)
         if missing or place:
             # The document's own area (山东/潍坊), not always a province: say only that it is not the place asked.
             area = re.match(r"^([\u4e00-\u9fff]{2,3}?)(?:省|市|自治区)", title)
@@ -502,12 +509,7 @@ class Assistant:
         from app.eligibility import eligibility_answer
 
         clauses = _dedupe(([context] if context else []) + [h.clause for h in hits])
-        draft = eligibility_answer(q, clauses, self.kb, self._scorer(q)) or self._content(q, hits, docs, context)
-        first = draft.quotes[0].clause if draft.quotes else None
-        tier = None if draft.refused or first is None else refusal.missing_tier(q, first.text)
-        if tier:
-            return Draft(refusal.refusal_text(tier, first), _near_quote(first), refused=True)
-        return draft
+        return eligibility_answer(q, clauses, self.kb, self._scorer(q)) or self._content(q, hits, docs, context)
 
     def _list(self, q, hits, docs, context) -> Draft:
         doc = docs[0] if docs else None
@@ -799,7 +801,11 @@ def _asked_unit(q: Query) -> str:
 def _counted_noun(q: Query) -> str:
     """"计划开放多少个数据集?" → "数据集": what is being counted must be in the target."""
     m = _COUNTED_RE.search(q.text)
-    return m.group(1) if m else ""
+    noun = m.group(1) if m else ""
+    # "多少天内要核实" / "几个点给" count days or points and go on with a verb: no noun is counted.
+    if re.match(r"[天日年月周时点倍成次号分秒]", noun) or re.search(r"要|能|给|会|可|应|被|让|是|才|就|得", noun):
+        return ""
+    return noun
 
 
 def _strip_label(sentence: str) -> str:

@@ -512,7 +512,13 @@ def _sizes(text: str) -> tuple[str, ...]:
 
 def _region(text: str) -> str:
     m = re.search(r"注册(?:在|于|地为?)([\u4e00-\u9fff]{2,3}?)(?:市|省|区|县|[,,。 ]|$)|在([\u4e00-\u9fff]{2,3}?)(?:市|省)?注册", text)
-    return (m.group(1) or m.group(2)) if m else ""
+    if m:
+        return m.group(1) or m.group(2)
+    # "烟台的企业可以申报吗?": a known place right before 企业/公司 says where the enterprise is.
+    from app.refusal import PLACES
+
+    m = re.search(rf"({'|'.join(PLACES)})(?:市|省)?(?:的|这边的|本地的?)?(?:企业|公司|单位)", text)
+    return m.group(1) if m else ""
 
 
 def _first_time(text: str) -> bool | None:
@@ -908,7 +914,8 @@ def _phrase(cond: str, word: str) -> str:
 _REQUIREMENT_PARTS: tuple[tuple[str, str, str], ...] = (
     # (attribute, words of the requirement, what the enterprise said)
     ("independent_legal_person", r"具有独立法人资格|独立法人", "不具有独立法人资格"),
-    ("registered_local", r"在本[市省](?:注册|登记)|本[市省]注册", "注册地不符"),
+    ("registered_local", r"在本[市省](?:注册|登记)|本[市省]注册|在[\u4e00-\u9fff]{2,4}[市省](?:行政区域|辖区|区域)?内?(?:依法)?(?:登记)?注册",
+     "注册地不符"),
     ("accident", r"近[一二三两四五\d]年[^，,；;。]*?事故|未发生[^，,；;。]*?事故", "发生过事故"),
     ("dishonest", r"未被列入[^，,；;。]*?名单|失信[^，,；;。]*?名单", "被列入失信名单"),
     ("tax_arrears", r"[无未没](?:有)?欠缴[^，,；;。]{0,6}税款?|依法纳税|无欠税", "有欠缴税款"))

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from app.intent import Query
+from ingest.numerals import to_int
 from ingest.types import Clause, Document
 
 # (what the user asks for, words that ask for it, a regex the clause must match to answer it)
@@ -24,7 +25,9 @@ _SPECIFICS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
         ("申报截止时间", r"截止时间|截止日期|申报时间|申请时间|什么时候申报|何时申报|什么时候申请|何时申请|申报期限",
          r"截止|\d{1,2}月\d{1,2}日前|申报时间|申请时间|申报期限"),
         ("申报流程或材料", r"申报流程|申请流程|怎么申请|如何申请|怎么申报|如何申报|申报材料|申请材料|申报入口|去哪申请|"
-                     r"在哪申请|提交什么|报名|领取|怎么领|申领|哪个平台|材料|流程|手续|怎么走",
+                     r"在哪申请|提交什么|报名|领取|怎么领|申领|哪个平台|流程|手续|怎么走|"
+                     # "材料" asked for, not "收到材料后多少天": what materials, how many copies
+                     r"(?:哪些|什么|啥|几份|多少份|要交|交|提交|准备|带)\S{0,4}材料|材料(?:有哪些|是什么|清单|要求|要几份)",
          r"申报流程|申请流程|申报材料|申请材料|提交|受理|领取|申领|通过\S{0,10}平台\S{0,4}申"),
         ("预算或资金总额", r"预算|资金总额|总投资|投入多少|安排资金|专项资金规模|总规模|资金规模|总额",
          r"预算|总规模\S{0,4}\d|资金总额|总投资\S{0,4}\d"),
@@ -65,7 +68,7 @@ def missing_place(q: Query, docs: Sequence[Document]) -> str | None:
 
 
 _LEVELS = ("国家级", "省级", "市级", "区级", "县级")
-_LEVEL_NOUN_RE = re.compile(r"(国家级|省级|市级|区级|县级)([\u4e00-\u9fff]{4,16})")
+_LEVEL_NOUN_RE = re.compile(r"(国家级|省级|市级|区级|县级)([\u4e00-\u9fffA-Za-z0-9]{4,16})")
 
 
 def missing_level(q: Query, docs: Sequence[Document]) -> str | None:
@@ -89,7 +92,8 @@ _BENEFIT_KIND_RE = re.compile(r"([\u4e00-\u9fff]{2})(补贴|补助|津贴|奖金
 _NOT_A_KIND = frozenset(("什么", "哪些", "多少", "没有", "有没", "相关", "具体", "有关", "财政", "资金", "专项", "政策", "一次",
                          "次性", "能拿", "获得", "给予", "享受", "申请", "申报", "领取", "这个", "这项", "那个", "可以",
                          "能否", "是否", "有何", "哪种", "何种", "哪类", "拿到", "给的", "发放", "哪项", "各项", "奖励",
-                         "有的", "的的", "还有", "能有", "能领", "可领", "可拿", "能享", "有无"))
+                         "有的", "的的", "还有", "能有", "能领", "可领", "可拿", "能享", "有无", "这些", "那些", "各种", "各类",
+                         "所有", "任何", "这类", "某些", "哪个", "全部"))
 
 
 # A kind is a noun (住房, 租房, 交通); "再拿补贴", "费用能补贴" put a verb or modal before 补贴.
@@ -150,9 +154,23 @@ _TIERS_RE = re.compile(rf"(突破|达到|超过)((?:\d+(?:\.\d+)?{_UNIT}?[、和
 _ASKED_TIER_RE = re.compile(rf"(突破|达到|超过)(\d+(?:\.\d+)?)\s*({_UNIT})")
 
 
+# "DCMM三级、四级、五级的…分别给予": levels written as a list.
+_LEVEL_TIERS_RE = re.compile(r"((?:[一二三四五12345]级[、和及或])+[一二三四五12345]级)")
+_ASKED_LEVEL_RE = re.compile(r"(?<![一二三四五12345、])([一二三四五12345])级(?!及以上|以上)")
+
+
 def missing_tier(q: Query, text: str) -> str | None:
-    """A figure the question names ("首次突破20亿元") that the tiered measure it is about does not
-    list ("首次突破1亿元、5亿元、10亿元的…分别给予…"): the text gives no award for that tier."""
+    """A figure or level the question names ("首次突破20亿元", "DCMM二级") that the tiered measure
+    it is about does not list ("首次突破1亿元、5亿元、10亿元的…", "三级、四级、五级的…分别给予…"):
+    the text gives no award for that tier."""
+    level = _ASKED_LEVEL_RE.search(q.text)
+    if level:
+        for m in _LEVEL_TIERS_RE.finditer(text):
+            listed = {to_int(x) for x in re.findall(r"([一二三四五12345])级", m.group(1))}
+            if to_int(level.group(1)) not in listed:
+                before = q.text[max(0, level.start() - 6):level.start()]
+                name = re.search(r"[A-Za-z]{2,}$|[\u4e00-\u9fff]{2,6}$", before)
+                return f"{name.group(0) if name else ''}{level.group(0)}这一档的标准(文件所列为{m.group(1)})"
     asked = _ASKED_TIER_RE.search(q.text)
     if not asked:
         return None

@@ -248,8 +248,15 @@ def test_what_is_due_by_a_date_and_a_listed_set_of_conditions(measures_assistant
     _quotes_verbatim(measures_assistant, conditions)
 
 
-def test_another_city_is_refused_without_calling_the_document_provincial(measures_assistant: Assistant) -> None:
+def test_another_citys_enterprise_is_told_the_registration_condition(measures_assistant: Assistant) -> None:
     a = measures_assistant.ask("烟台的企业可以申报吗?")
+    assert a.answer.startswith("不符合申报条件") and "潍坊市行政区域内依法登记注册" in a.answer, a.answer
+    assert "全省" not in a.answer
+    _quotes_verbatim(measures_assistant, a)
+
+
+def test_another_citys_figure_is_refused_without_calling_the_document_provincial(measures_assistant: Assistant) -> None:
+    a = measures_assistant.ask("烟台的算力券补贴比例是多少?")
     assert a.refused and "烟台" in a.answer and "全省" not in a.answer
 
 
@@ -290,3 +297,35 @@ def test_after_expiry_is_answered_with_the_validity_period(measures_assistant: A
     assert a.intent == "meta" and "有效期至2026年12月31日" in a.answer and "未写明到期后" in a.answer
     _quotes_verbatim(measures_assistant, a)
 
+
+
+def test_a_tier_the_text_does_not_list_is_refused_for_any_question_form(measures_assistant: Assistant) -> None:
+    """"首次突破1亿元、5亿元、10亿元的…分别给予": 20亿元 has no award, whether asked as an amount or as
+    eligibility; a listed tier is answered."""
+    for question in ("软件业务收入首次突破20亿元奖多少?", "我们软件收入首次突破20亿元,能拿奖励吗?"):
+        a = measures_assistant.ask(question)
+        assert a.refused and "突破20亿元这一档" in a.answer, (question, a.answer)
+    listed = measures_assistant.ask("软件业务收入首次突破5亿元奖多少?")
+    assert not listed.refused and "100万元" in listed.answer
+
+
+def test_a_place_the_enterprise_names_is_judged_by_the_registration_condition(measures_assistant: Assistant) -> None:
+    a = measures_assistant.ask("我们公司注册在日照，在潍坊有个工厂，能申报这些补贴吗?")
+    assert not a.refused and a.answer.startswith("不符合申报条件"), a.answer
+    assert "潍坊市行政区域内依法登记注册" in a.answer
+    _quotes_verbatim(measures_assistant, a)
+
+
+@pytest.mark.parametrize("question, value", [("公示期有几天?", "7天"), ("有异议的话多少天内要核实?", "5个工作日")])
+def test_days_asked_colloquially_are_no_counted_noun(tmp_path_factory: pytest.TempPathFactory, question: str,
+                                                     value: str) -> None:
+    """"多少天内要核实" counts days: it must not be refused as "天内要核实的数量"."""
+    from app.indexing import ingest_paths
+
+    root = tmp_path_factory.mktemp("days")
+    (root / "fund.txt").write_text("河川市专项资金管理办法\n\n第一条　拟支持项目向社会公示，公示期为7天。\n\n"
+                                   "第二条　对公示期间提出的异议，市工业和信息化局应当在5个工作日内组织调查核实。\n", "utf-8")
+    settings = Settings(index_dir=root / "index", data_dir=root / "data", corpus_dir=root, chroma_url=None)
+    assert ingest_paths([root / "fund.txt"], settings).ok
+    a = Assistant.from_settings(settings).ask(question)
+    assert not a.refused and value in a.answer, a.answer
