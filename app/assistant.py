@@ -215,10 +215,19 @@ class Assistant:
         if explicit is not None:
             return explicit
         narrowed = [self._narrow(q, h.clause) for h in hits]
-        for c in narrowed:
-            if want(c):
+        for h, c in zip(hits, narrowed):
+            # "（2）新生儿出生一件事" holds no department line; its task "（二）" does: the narrowed
+            # clause still answers, through its ancestor, before any other retrieved clause.
+            if want(c) or any(want(a) for a in self._ancestors_up_to(c, h.clause)):
                 return c
         return narrowed[0] if narrowed else None
+
+    def _ancestors_up_to(self, clause: Clause, top: Clause) -> list[Clause]:
+        out: list[Clause] = []
+        while clause.id != top.id and clause.parent_id and clause.parent_id in self.kb.clauses:
+            clause = self.kb.clauses[clause.parent_id]
+            out.append(clause)
+        return out
 
     def _narrow(self, q: Query, clause: Clause) -> Clause:
         """From a retrieved clause down to the child that holds what the question asks about
@@ -298,13 +307,15 @@ class Assistant:
             return _not_found(hits)
         if q.refs and any(d.duty for d in clause.facts.departments):
             return _clause_departments(clause)
-        if not clause.facts.department_text or any(d.duty for d in clause.facts.departments):
-            # Regulations name departments in running text, often as objects ("向市大数据局报告"):
-            # the sentence that best matches the question and names a department answers it.
+        owner = clause if clause.facts.departments else _ancestor_with_departments(clause, self.kb)
+        # A duty line of the clause or of its task ("牵头单位：…") answers; without one, regulations
+        # name departments in running text, often as objects ("向市大数据局报告"): the sentence
+        # that best matches the question and names a department answers it.
+        lined = owner if owner is not None and owner.facts.department_text else clause
+        if not lined.facts.department_text or any(d.duty for d in lined.facts.departments):
             sentence = self._department_sentence(q, [clause] + [h.clause for h in hits[:3]])
             if sentence is not None:
                 return sentence
-        owner = clause if clause.facts.departments else _ancestor_with_departments(clause, self.kb)
         if owner is None:
             children = [c for c in self.kb.doc(clause.doc_id).children(clause.id) if c.facts.departments]
             if children:

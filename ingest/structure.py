@@ -198,6 +198,7 @@ def _build_tree(lines: list[_Line], special: list[_Node], body_start: int, body_
     spans = [(n.start, n.end) for n in special]
     nodes: list[_Node] = list(special)
     stack: list[_Node] = []
+    with_duty: set[int] = set()  # nodes a "责任单位:" line was read under
     last_seen: dict[str, int] = {}
     preamble: _Node | None = None
     last_body_end = 0
@@ -221,9 +222,11 @@ def _build_tree(lines: list[_Line], special: list[_Node], body_start: int, body_
             last_body_end = ln.end
             continue
         head = _match_heading(ln.text, rules, stack, last_seen)
-        if head is None and _DUTY_LINE_RE.match(ln.text) and stack and stack[-1].family in ("paren_arabic", "circled"):
+        if head is None and stack and _names_duty(ln.text) and _duty_line_closes(stack[-1], ln.text, with_duty):
             # "责任单位:…" after (1)(2)(3) points names who does the whole task, not point (3).
             _close(stack, stack[-1].rank, last_body_end)
+        if head is None and stack and _names_duty(ln.text):
+            with_duty.add(id(stack[-1]))
         if head is None:
             if not last_seen and preamble is None:
                 preamble = _Node(ClauseKind.PREAMBLE, -1, "", None, body_title or ln.text, ln.start, ln.end)
@@ -240,10 +243,31 @@ def _build_tree(lines: list[_Line], special: list[_Node], body_start: int, body_
             node.parent.children.append(node)
         stack.append(node)
         nodes.append(node)
+        if _names_duty(ln.text):
+            with_duty.add(id(node))
         last_seen[rule.family] = number
         last_body_end = ln.end
     _close(stack, -1, last_body_end)
     return sorted(nodes, key=lambda n: (n.start, n.rank))
+
+
+# Who does a task: a "责任单位:" line, "(A牵头，B配合)" closing a paragraph, "此项工作由A负责".
+_DUTY_TAIL_RE = re.compile(r"[（(][^（）()]{2,80}?(?:牵头|负责|配合|实施)[^（）()]{0,20}[）)]。?$|^此项工作由")
+
+
+def _names_duty(line: str) -> bool:
+    return bool(_DUTY_LINE_RE.match(line) or _DUTY_TAIL_RE.search(line))
+
+
+def _duty_line_closes(node: _Node, line: str, with_duty: set[int]) -> bool:
+    """Does a duty line after ``node`` belong to its parent? After (1) and ① points always (a
+    bare "(A牵头…)" paragraph too); after "4." when none of 1.–3. named its own: one line
+    closes the whole task."""
+    if node.family in ("paren_arabic", "circled"):
+        return True
+    siblings = node.parent.children[:-1] if node.parent else []
+    return (node.family == "arabic" and bool(_DUTY_LINE_RE.match(line)) and bool(siblings)
+            and not any(id(s) in with_duty for s in siblings))
 
 
 def _annex_title(lines: list[_Line], begin: int) -> str:

@@ -120,3 +120,40 @@ def test_docx_and_pdf_give_the_same_articles(tmp_path: Path) -> None:
         doc = parse_document(load_file(tmp_path / name))
         labels = [c.label for c in _kind(doc, ClauseKind.ARTICLE)]
         assert labels == [f"第{n}条" for n in "一二三四五六七"], name
+
+
+# One duty line for a whole task, or one per sub-task: where it is written decides whom it names.
+DUTY_PLAN = """河川市2024年工作要点
+
+一、重点任务
+（一）完善网络基础设施。
+1.推进政务外网改造升级。
+2.加快5G网络建设。
+3.推进公共视频资源整合共享。
+责任单位：市大数据局（牵头），市委网信办
+（二）深化一网通办。
+1.提升网办深度。年底前全程网办率达到92%。（市政务服务中心牵头，各区市配合）
+2.推行免证办。年底前电子证照归集种类达到500类。
+责任单位：市大数据局（牵头），市公安局
+（三）开展揭榜挂帅。揭榜主体应当同时符合下列条件：
+（1）在本市注册；
+（2）注册成立不满5年。
+场景需求清单于5月底前发布。（市大数据局牵头，市财政局配合）
+"""
+
+
+def test_a_duty_line_names_the_task_it_closes() -> None:
+    from ingest.types import LoadedText
+
+    doc = parse_document(LoadedText("duty.txt", DUTY_PLAN, "txt"))
+    by_title = {c.title: c for c in doc.clauses}
+
+    def depts(title: str) -> list[str]:
+        return [d.name for d in by_title[title].facts.departments]
+
+    # 1.–3. name no one: the line after 3. is the whole task's (一).
+    assert depts("完善网络基础设施") == ["市大数据局", "市委网信办"] and depts("推进公共视频资源整合共享") == []
+    # 1. names its own: the line after 2. is 2.'s alone.
+    assert depts("推行免证办") == ["市大数据局", "市公安局"] and depts("深化一网通办") == []
+    # A paragraph after (1)(2) points that closes with "(A牵头…)" is the task's, not point (2)'s.
+    assert depts("开展揭榜挂帅") == ["市大数据局", "市财政局"]
