@@ -368,6 +368,14 @@ class Assistant:
         if not _TIME_ASKED_RE.search(q.text):
             # A task table's row fixes a deadline; it answers "什么时候", not "多少" or "多大".
             ranked = [(c, t) for c, t in ranked if not _is_deadline_row(t)] or ranked
+        if re.search(r"多久|多长时间|几个?小时|几天|几个?工作日|多少天", q.text):
+            # "多久响应、多久办结?" asks for durations: "2小时内响应" before "办结率达到95%".
+            timed = [ct for ct in ranked if re.search(r"\d\s*(?:个)?(?:小时|分钟|工作日|日|天|周|个月|年)", ct[1].value)]
+            same = [ct for ct in timed if ranked and ct[0].id == ranked[0][0].id]
+            if same:
+                # Of the durations in the best clause, the one whose own words match best.
+                first = max(same, key=lambda ct: score(_around(ct[1])))
+                ranked = [first] + [ct for ct in ranked if ct is not first]
         if ranked and re.search(r"量化目标|数字指标|数量指标|指标有|有哪些目标|哪些指标", q.text):
             return _all_targets(ranked[0][0])
         best = ranked[0] if ranked else None
@@ -530,8 +538,10 @@ class Assistant:
         negated = bool(re.search(r"没有|不参与|未参与|不涉及|无", q.text))
         names = self.kb.departments_in(q.text) or _bare_departments(doc, q.text)
         if names:
+            # Articles and items; a part ("二、支持标准") with no sub-units is a task of its own.
             owners = [c for c in doc.clauses if c.facts.departments
-                      and (c.kind in _UNITS or any("|" in d.duty for d in c.facts.departments))]
+                      and (c.kind in _UNITS or any("|" in d.duty for d in c.facts.departments)
+                           or c.kind == ClauseKind.CHAPTER and not doc.children(c.id))]
             leading = bool(re.search(r"牵头", q.text)) and not re.search(r"参与|配合|协助", q.text)
             return department_list_answer(doc, names[0], owners,
                                           only=bool(re.search(r"单独|独立|只由|仅由", q.text)), negated=negated,
@@ -814,7 +824,7 @@ def _counted_noun(q: Query) -> str:
     m = _COUNTED_RE.search(q.text)
     noun = m.group(1) if m else ""
     # "多少天内要核实" / "几个点给" count days or points and go on with a verb: no noun is counted.
-    if re.match(r"[天日年月周时点倍成次号分秒]", noun) or re.search(r"要|能|给|会|可|应|被|让|是|才|就|得", noun):
+    if re.match(r"工作日|小时|分钟|个月|[天日年月周时点倍成次号分秒]", noun) or re.search(r"要|能|给|会|可|应|被|让|是|才|就|得", noun):
         return ""
     return noun
 
@@ -866,6 +876,12 @@ def _same_indicator(t1: Target, t2: Target) -> bool:
     "5G行业虚拟专网数量" and the task's "5G行业虚拟专网")."""
     a, b = t1.indicator, t2.indicator
     return any(a[i:i + 4] in b for i in range(len(a) - 3)) or (len(a) < 4 and a in segment_of(t2))
+
+
+def _around(t: Target) -> str:
+    """The words just before and after the target's value: "紧急诉求2小时内响应" for 2小时."""
+    i = t.sentence.find(t.value)
+    return t.sentence[max(0, i - 8):i + len(t.value) + 4] if i >= 0 else t.sentence
 
 
 def segment_of(t: Target) -> str:

@@ -21,6 +21,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -66,7 +67,8 @@ _LEAD_VERB_RE = re.compile(r"^(?:重点培育一批|重点培育|培育一批|�
                            r"提供|给予|对)+")
 _FREE_RE = re.compile(r"面向(?P<cond>[^,，;；。]{2,30}?)(?:开展|提供)(?P<benefit>免费[^,，;；。]{1,20})")
 _ENJOY_RE = re.compile(r"对?(?P<cond>[^。;；]{4,80}?)[,，]?按(?:照)?规定享受(?P<benefit>[^。;；,，]{2,40})")
-_REQUIREMENT_RE = re.compile(r"(?:申报|申请)[^。;；]{0,30}?(?:主体|企业|单位|项目)[^。;；]{0,6}?(?:须|应当|必须|需)|独立法人")
+_REQUIREMENT_RE = re.compile(r"(?:申报|申请|揭榜|参评)[^。;；]{0,30}?(?:主体|企业|单位|项目)[^。;；]{0,6}?(?:须|应当|必须|需)|"
+                             r"(?:主体|对象)(?:应当|须|必须)(?:同时)?(?:符合|满足|具备)|独立法人")
 _LIST_LEAD_RE = re.compile(r"(?:下列|以下|如下)(?:条件|要求)|[:：]$")
 _RULE_RE = re.compile(r"就高|不重复|不得重复|不予重复|不叠加")
 _PROCEDURE_RE = re.compile(r"另行(?:发布|通知|制定|印发)|申报指南|申报通知|申报程序|申报流程")
@@ -703,7 +705,7 @@ def assess(profile: EnterpriseProfile, entry: CatalogueEntry, score: float = 0.0
     enterprise left a condition open, likely eligible otherwise."""
     findings = _entry_findings(profile, entry)
     local = _with_region(profile, entry.region)
-    general = [f for p in entry.requirements for f in _requirement_findings(local, p.text)]
+    general = [f for p in entry.requirements for f in _requirement_findings(local, p.text) + _bound_fails(local, p.text)]
     fails = [f for f in findings + general if f.status == "fail"]
     unknown = [f for f in findings if f.status == "unknown"]
     verdict = "not_eligible" if fails else "unknown" if unknown else "eligible"
@@ -796,10 +798,12 @@ _BOUND_OPS = {"不高于": "<=", "不超过": "<=", "不大于": "<=", "以下":
 _BOUND_WORDS = {"<=": "不高于", "<": "低于", ">=": "不低于", ">": "超过"}
 # An enterprise's own figures: "PUE是1.4" / "成立两年" / "营收3000万".
 _SAID_NUMBER_RE = re.compile(r"(?P<num>\d+(?:\.\d+)?|[一二两三四五六七八九十]+(?=个月|[个家人年项台套件户岁天]))"
-                             r"(?P<unit>万亿元|亿元|万元|元|万人|万户|万个|亿|万|%|％|个月|[个家人年项台套件户岁天])?")
+                             r"(?P<unit>万亿元|亿元|万元|元|万人|万户|万个|(?:亿|万)(?![千瓦时度吨人台套个户平米条项件次])|%|％|个月|"
+                             r"[个家人年项台套件户岁天])?")
 _MONEY_UNITS = {"万亿元": 1e8, "亿元": 1e4, "万元": 1.0, "元": 1e-4, "亿": 1e4, "万": 1.0}
 # Bigrams that name no particular quantity.
-_PLAIN_BIGRAMS = frozenset(("企业", "规模", "达到", "年度", "以上", "新建", "项目", "我们", "公司", "本市", "其中"))
+_PLAIN_BIGRAMS = frozenset(("企业", "规模", "达到", "年度", "以上", "新建", "项目", "我们", "公司", "本市", "其中", "一年", "上一",
+                            "每年", "全年", "当年", "去年", "今年"))
 
 
 def _quantity(num: str, unit: str | None) -> tuple[str, float]:
@@ -823,20 +827,32 @@ def _names_same(what: str, said: str) -> bool:
     return any(p in said for p in pairs if re.fullmatch(r"[\u4e00-\u9fff]{2}", p))
 
 
-def _said_quantities(text: str) -> list[tuple[str, str, float]]:
-    """(words around the number, unit family, value) for each figure the enterprise gives."""
+_FOUNDED_RE = re.compile(r"(20\d{2}|19\d{2})\s*年(?:\d{1,2}\s*月)?(?:份)?(?:\d{1,2}\s*日)?(?:注册|成立|设立|创办)|"
+                         r"(?:注册|成立|设立|创办)(?:于|在|时间是?|时间为)?\s*(20\d{2}|19\d{2})\s*年")
+
+
+def _said_quantities(text: str) -> list[tuple[str, str, float, str]]:
+    """(words around the number, unit family, value, as said) for each figure the enterprise gives; a
+    founding year ("2017年注册的") becomes an age in 年, counted to the year the question names
+    ("2024年能申请吗") or else to this year."""
     out = []
+    founded = _FOUNDED_RE.search(text)
+    if founded:
+        year = int(founded.group(1) or founded.group(2))
+        later = [int(y) for y in re.findall(r"(20\d{2})\s*年", text) if int(y) > year]
+        age = float((max(later) if later else date.today().year) - year)
+        out.append(("成立 注册 设立 年限", "年", age, founded.group(0)))
     for m in _SAID_NUMBER_RE.finditer(text):
         if m.group("num")[0].isdigit() and re.match(r"\s*年", text[m.end("num"):]) and len(m.group("num")) == 4:
             continue  # a year ("2023年"), not a quantity
         before = re.split(r"[,，。;；!！?？]", text[max(0, m.start() - 12):m.start()])[-1]
         after = re.split(r"[,，。;；!！?？、]", text[m.end():m.end() + 6])[0]  # "1200个机架"
         family, value = _quantity(m.group("num"), m.group("unit"))
-        out.append((before + " " + after, family, value))
+        out.append((before + " " + after, family, value, m.group(0)))
     return out
 
 
-def _bound_finding(p: EnterpriseProfile, cond: str, entry: CatalogueEntry) -> list[Finding]:
+def _bound_finding(p: EnterpriseProfile, cond: str, entry: CatalogueEntry | None) -> list[Finding]:
     """Each numeric bound of the condition ("电能利用效率（PUE）低于1.3", "年营业收入在2000万元以下",
     "投资超过5000万元") against the figure the enterprise gives for the same quantity."""
     out = []
@@ -848,7 +864,8 @@ def _bound_finding(p: EnterpriseProfile, cond: str, entry: CatalogueEntry) -> li
         family, need = _quantity(m.group("num"), m.group("unit"))
         what = m.group("what")
         words = _fragment(cond, m.end() - 1, "，,、")
-        have = next((v for before, fam, v in said if fam == family and _names_same(what, before)), None)
+        have, as_said = next(((v, s) for before, fam, v, s in said if fam == family and _names_same(what, before)),
+                             (None, ""))
         if have is None:
             label = "金额" if family == "money" else ""
             key = next((k for k in _MEASURES if k in what), "") if family == "money" else what.strip("（）()")
@@ -856,7 +873,9 @@ def _bound_finding(p: EnterpriseProfile, cond: str, entry: CatalogueEntry) -> li
                                f"{key or '相关'}{label}"))
             continue
         ok = {"<=": have <= need, "<": have < need, ">=": have >= need, ">": have > need}[op]
-        shown = _money(have) if family == "money" else f"{have:g}{'' if family in ('', 'money') else family}"
+        # The enterprise's words, not a computed figure: an answer never shows a number that neither
+        # the document nor the question holds ("2017年注册", not "9年").
+        shown = as_said
         out.append(Finding("ok" if ok else "fail",
                            f"{'您所述' + shown + '满足' if ok else '条件为'}“{words}”"
                            + ("" if ok else f",您所述为{shown},{'未达到' if op in ('>=', '>') else '不符合'}")))
@@ -934,12 +953,20 @@ def _requirement_findings(p: EnterpriseProfile, req: str) -> list[Finding]:
     return out
 
 
+def _bound_fails(p: EnterpriseProfile, req: str) -> list[Finding]:
+    """Numeric bounds of a requirement ("注册成立不满5年") the enterprise's own figures fail; a
+    figure it did not give is no finding here (requirements are many; the verdict says which
+    ones remain to meet)."""
+    return [f for f in _bound_finding(p, req, None) if f.status == "fail"]
+
+
 def general_findings(profile: EnterpriseProfile, doc: Document) -> list[GeneralFinding]:
     """Document-wide requirements the enterprise says it does not meet."""
     support = document_support(doc)
     out = []
     for p in support.requirements:
-        for f in _requirement_findings(_with_region(profile, support.region), p.text):
+        local = _with_region(profile, support.region)
+        for f in _requirement_findings(local, p.text) + _bound_fails(local, p.text):
             out.append(GeneralFinding(doc.id, doc.title, p, f.reason))
     return out
 

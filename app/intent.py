@@ -92,16 +92,23 @@ _TIME_ASKED_RE = re.compile(r"多久|多长时间|几个工作日|多少个工�
 _LIST_RE = re.compile(r"哪些[\u4e00-\u9fff“”]{0,6}?(?:奖励|补贴|补助|奖补|支持政策|政策措施|扶持政策)")
 # "还能申报吗?" / "可以申请吗?": asking whether one may apply is an eligibility question even
 # when the question names no benefit (the conditions to apply answer it).
-_MAY_APPLY_RE = re.compile(r"(?:能|可以|可否|能不能|可不可以|还能|还可以)(?:再)?(?:申报|申请)(?:吗|么|嘛|[?？]|$)")
+_MAY_APPLY_RE = re.compile(r"(?:能|可以|可否|能不能|可不可以|还能|还可以)(?:再)?(?:申报|申请|报(?![销告送备道表])|揭榜|参加|参与申报)"
+                           r"[\u4e00-\u9fff“”]{0,8}?(?:吗|么|嘛|[?？]|$)")
 
 
 # "2024年8月底前要完成什么?": what is due by a date is a list of tasks.
 _DUE_WHAT_RE = re.compile(r"(?:\d{1,2}月|年)(?:底|末)前?.{0,6}(?:完成|做|干|落实)(?:什么|哪些|啥)")
 
 
+# "市政务服务中心牵头的活有哪些?" / "网信办管哪些事?": what a named department does is a list.
+_DEPT_LIST_RE = re.compile(r"(?:牵头|负责|参与|配合|管)(?:的)?[^?？。,，]{0,6}?(?:有哪些|哪些|哪几|什么事|啥事)")
+
+
 def classify(text: str) -> str:
     lowered = text.lower()
     if _DUE_WHAT_RE.search(lowered):
+        return "list"
+    if _DEPT_LIST_RE.search(lowered) and find_in_text(text):
         return "list"
     if _LIST_RE.search(lowered) and not re.search(r"多少|几", lowered.split("哪些")[0]):
         return "list"

@@ -124,10 +124,20 @@ def _span(articles: list[Clause]) -> str:
 def _addressees(doc, m, q):
     """主送机关: the notice line that ends with a colon."""
     notice = next((c for c in doc.clauses if c.kind == ClauseKind.NOTICE), None)
-    if notice is None:
+    if notice is not None:
+        line = next((ln.strip() for ln in notice.text.split("\n") if ln.strip().endswith((":", "："))), "")
+        if line:
+            return Draft(f"该通知的主送单位为:{line.rstrip(':：')}。", (Quote(notice, line),))
+    # A notice the parser did not set apart (a web page's header came first): the addressee line
+    # near the top ("各区市人民政府（管委），市政府各部门…：").
+    found = _ADDRESSEES_RE.search(doc.text[:4000])
+    clause = clause_at(doc, found.start(1)) if found else None
+    if clause is None:
         return None
-    line = next((ln.strip() for ln in notice.text.split("\n") if ln.strip().endswith((":", "："))), "")
-    return Draft(f"该通知的主送单位为:{line.rstrip(':：')}。", (Quote(notice, line),)) if line else None
+    return Draft(f"该通知的主送单位为:{found.group(1).rstrip(':：')}。", (Quote(clause, found.group(1)),))
+
+
+_ADDRESSEES_RE = re.compile(r"^((?:各|有关|[\u4e00-\u9fff]{2,4}(?:省|市|区|县)?人民政府)[^。\n]{2,150}[：:])\s*$", re.M)
 
 
 def _basis(doc, m, q):

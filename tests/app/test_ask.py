@@ -329,3 +329,54 @@ def test_days_asked_colloquially_are_no_counted_noun(tmp_path_factory: pytest.Te
     assert ingest_paths([root / "fund.txt"], settings).ok
     a = Assistant.from_settings(settings).ask(question)
     assert not a.refused and value in a.answer, a.answer
+
+
+JIEBANG_PLAN = """河川市人民政府办公室
+关于印发河川市数据开发利用揭榜挂帅实施方案的通知
+河政办字〔2024〕3号
+各区县人民政府，市政府各部门：
+《河川市数据开发利用揭榜挂帅实施方案》已经市政府同意，现印发给你们，请认真贯彻落实。
+
+河川市数据开发利用揭榜挂帅实施方案
+
+一、揭榜条件
+揭榜主体应当同时符合下列条件：
+（1）在河川市行政区域内依法注册、具有独立法人资格；
+（2）注册成立不满5年，上一年度营业收入不超过5000万元。
+二、支持标准
+对揭榜成功并通过验收的项目，按项目实际投入的30%给予补助，单个项目最高不超过50万元。（市大数据局牵头，市财政局配合）
+三、数据开放
+年底前公共数据开放数据集达到2600个。（市大数据局牵头，市委网信办配合）
+"""
+
+
+@pytest.fixture(scope="module")
+def jiebang_assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    from app.indexing import ingest_paths
+
+    root = tmp_path_factory.mktemp("jiebang")
+    (root / "jiebang.txt").write_text(JIEBANG_PLAN, "utf-8")
+    settings = Settings(index_dir=root / "index", data_dir=root / "data", corpus_dir=root, chroma_url=None)
+    assert ingest_paths([root / "jiebang.txt"], settings).ok
+    return Assistant.from_settings(settings)
+
+
+@pytest.mark.parametrize("question, said", [
+    ("公司2017年注册的，别的条件都够，能报揭榜挂帅吗?", "2017年注册"),  # an age, counted to this year
+    ("我们2022年成立，上一年度营收6000万元，能揭榜吗?", "6000万元"),  # an upper bound of a requirement
+])
+def test_requirement_bounds_are_checked_against_the_enterprises_figures(jiebang_assistant: Assistant, question: str,
+                                                                         said: str) -> None:
+    a = jiebang_assistant.ask(question)
+    assert a.intent == "eligibility" and a.answer.startswith("不符合申报条件") and said in a.answer, a.answer
+    _quotes_verbatim(jiebang_assistant, a)
+
+
+def test_addressees_are_found_when_the_notice_has_no_clause_of_its_own(jiebang_assistant: Assistant) -> None:
+    a = jiebang_assistant.ask("这个通知主送哪些单位?")
+    assert "各区县人民政府，市政府各部门" in a.answer
+
+
+def test_what_a_named_department_leads_is_a_list(jiebang_assistant: Assistant) -> None:
+    a = jiebang_assistant.ask("市大数据局牵头的活有哪些?")
+    assert a.intent == "list" and "支持标准" in a.answer and "数据开放" in a.answer, a.answer
