@@ -4,6 +4,8 @@ The loader is the only place where text is cleaned up: every later stage (clause
 citations) works on ``LoadedText.text`` and quotes it verbatim, so normalisation here is
 deliberately minimal — line endings, invisible characters, trailing blanks, runs of empty
 lines. Full-width punctuation and ``\\u3000`` indentation are kept as the user sees them.
+A PDF has no paragraphs or tables, only positioned glyphs: its reader rebuilds them (one
+line per paragraph, one " | " line per table row, as the .docx and .html readers give).
 
 Usage::
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import math
 import re
 import unicodedata
 import zipfile
@@ -36,6 +39,8 @@ from docx.text.paragraph import Paragraph
 from lxml import etree
 from pypdf import PdfReader
 from pypdf.errors import DependencyError, PyPdfError
+from pypdf.generic import ArrayObject, ContentStream, DictionaryObject, IndirectObject, PdfObject, StreamObject
+from pypdf.generic._font import Font  # pypdf's font metrics and ToUnicode decoding (pinned version)
 
 from ingest.errors import CorruptFileError, EmptyDocumentError, IngestError, UnsupportedFormatError
 from ingest.types import LoadedText
@@ -289,19 +294,29 @@ _PDF_CORRUPT_MESSAGE = "PDF文件已损坏或格式无效,无法读取"
 
 
 def _read_pdf(data: bytes) -> _Decoded:
-    """The text layer page by page, with lines broken inside sentences joined again."""
+    """The text layer, laid out again from the glyph positions (see :func:`_pdf_layout_lines`):
+    one line per paragraph, one " | " line per table row. When the positions cannot be used
+    (a page with text set several ways, vertical writing, a content stream the scanner cannot
+    follow) the page text pypdf extracts is used instead, with lines broken inside sentences
+    joined again (:func:`join_broken_lines`)."""
     try:
         reader = PdfReader(io.BytesIO(data))
         _unlock_pdf(reader)
         if len(reader.pages) > MAX_PDF_PAGES:
             raise IngestError(f"PDF页数过多(超过{MAX_PDF_PAGES}页)")
-        pages = [_strip_page_number(page.extract_text() or "") for page in reader.pages]
+        try:
+            lines = _pdf_layout_lines(reader)
+        except (*_PDF_ERRORS, ArithmeticError):
+            lines = None  # an unusual content stream: pypdf's own extraction below copes or says why
+        if lines is None:
+            pages = [_strip_page_number(page.extract_text() or "") for page in reader.pages]
+            lines = join_broken_lines("\n".join(pages).split("\n"))
     except _PDF_ERRORS as exc:
         raise CorruptFileError(_PDF_CORRUPT_MESSAGE) from exc
-    text = "\n".join(pages)
+    text = "\n".join(lines)
     if not text.strip():
         raise EmptyDocumentError("PDF没有文字层(可能是扫描件),请先进行文字识别(OCR)后再上传")
-    return _Decoded("\n".join(join_broken_lines(text.split("\n"))), "")
+    return _Decoded(text, "")
 
 
 def _unlock_pdf(reader: PdfReader) -> None:
@@ -332,11 +347,813 @@ def _strip_page_number(page_text: str) -> str:
     return "\n".join(lines)
 
 
+# --- Reading glyphs and rules from the content streams ---------------------------------
+#
+# pypdf has no layout analysis (no table finder), so the reader walks each page's content
+# stream itself: every glyph with its box, and every straight horizontal or vertical line
+# drawn (table borders). Coordinates are PDF points with y growing downwards.
+
+_Matrix = tuple[float, float, float, float, float, float]
+_IDENTITY: _Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+# Form XObjects nested deeper than this are not entered (a loop in a broken file).
+_MAX_FORM_DEPTH = 8
+# A filled rectangle at most this thick (points) is a drawn line, e.g. a table border.
+_RULE_THICKNESS = 3.0
+# More than this share of a page's glyphs unusable (set another way than most of the page:
+# rotated, slanted, vertical writing; or in a font that cannot be read): the positions are
+# not used, pypdf's own extraction is.
+_MAX_UNUSABLE_SHARE = 0.1
+# Control characters a ToUnicode map may give (a "\n" would break the line).
+_CONTROL_CHARS = dict.fromkeys([*range(32), 127])
+
+
+class _Glyph(NamedTuple):
+    text: str
+    x0: float
+    x1: float
+    y: float  # baseline (text rise ignored, so superscripts stay on their line)
+    size: float  # font size on the page, in points
+    run: float  # x0 of the first glyph of the string it was shown with
+    seq: int  # order of drawing on the page
+
+
+class _Rule(NamedTuple):
+    """A horizontal (at y = pos, from a0 to a1 in x) or vertical (x = pos, a0..a1 in y) line."""
+
+    pos: float
+    a0: float
+    a1: float
+
+
+def _mult(m: _Matrix, n: _Matrix) -> _Matrix:
+    """The matrix product m × n: apply m, then n (PDF's row-vector convention)."""
+    a, b, c, d, e, f = m
+    a2, b2, c2, d2, e2, f2 = n
+    return (a * a2 + b * c2, a * b2 + b * d2, c * a2 + d * c2, c * b2 + d * d2,
+            e * a2 + f * c2 + e2, e * b2 + f * d2 + f2)
+
+
+def _apply(m: _Matrix, x: float, y: float) -> tuple[float, float]:
+    return x * m[0] + y * m[2] + m[4], x * m[1] + y * m[3] + m[5]
+
+
+def _numbers(operands: list, count: int) -> list[float] | None:
+    """The last ``count`` operands as floats, or None if there are too few or any is not a number."""
+    values = operands[-count:] if count else []
+    if len(values) != count or not all(isinstance(v, (int, float)) for v in values):
+        return None
+    return [float(v) for v in values]
+
+
+class _PdfFont:
+    """Decodes the bytes of a text-showing operator into (text, advance width) pairs.
+
+    Character codes, ToUnicode maps and widths are read by pypdf's ``Font`` (the class its
+    layout-mode extraction uses), so decoding matches pypdf's own text extraction.
+    """
+
+    def __init__(self, font_dict: DictionaryObject) -> None:
+        font = Font.from_font_resource(font_dict)
+        self.encoding = font.encoding
+        self.character_map = font.character_map
+        self.widths = font.character_widths
+        self.default_width = font.character_widths.get("default", 500)
+        self.usable = font.interpretable
+        encoding_name = font_dict.get("/Encoding")
+        self.vertical = isinstance(encoding_name, str) and encoding_name.endswith("-V")
+        # A predefined CMap other than Identity (UniGB-UCS2-H, common in files made with the
+        # Adobe fonts STSong-Light etc. left unembedded): pypdf reads the codes as characters
+        # but looks widths up by code, while /W is by CID. In the Adobe CJK collections CIDs
+        # 1–95 are the ASCII characters from the space on; the rest take the default width.
+        self.ascii_cids = (font_dict.get("/Subtype") == "/Type0" and isinstance(encoding_name, str)
+                           and not encoding_name.startswith("/Identity"))
+        self.scale = 0.001  # glyph space → text space
+        if font_dict.get("/Subtype") == "/Type3":
+            matrix = font_dict.get("/FontMatrix")
+            if isinstance(matrix, list) and matrix and isinstance(matrix[0], (int, float)):
+                self.scale = abs(float(matrix[0]))
+
+    def decode(self, value: bytes) -> list[tuple[str, float, bool]]:
+        """(text, width in glyph units, is single-byte space) for each character code."""
+        if isinstance(self.encoding, str):  # a composite font: 2-byte codes
+            try:
+                raw = value.decode(self.encoding, "surrogatepass")
+            except (UnicodeDecodeError, LookupError):
+                raw = value.decode("utf-16-be", "replace")
+            codes = [(ch, ch, False) for ch in raw]
+        else:
+            codes = [(chr(b), self.encoding.get(b, chr(b)), b == 32) for b in value]
+        out = []
+        for raw_char, decoded, is_space in codes:
+            text = self.character_map.get(decoded, decoded)
+            text = text.translate(_CONTROL_CHARS) if isinstance(text, str) else ""
+            if self.ascii_cids:
+                raw_char = chr(ord(raw_char) - 31) if " " <= raw_char <= "~" else ""
+            out.append((text, float(self.widths.get(raw_char, self.default_width)), is_space))
+        return out
+
+
+class _PageInk:
+    """The glyphs and straight rules one page draws, turned so that its text reads upright."""
+
+    def __init__(self) -> None:
+        self.glyphs: list[_Glyph] = []
+        self.unusable = 0  # glyphs left out: set another way than most of the page's, unreadable
+        self.hrules: list[_Rule] = []
+        self.vrules: list[_Rule] = []
+
+
+# How to turn page coordinates so that text set one of the four ways reads upright: as usual,
+# running upwards (a landscape table on a portrait page), upside down, running downwards.
+_TURNS: tuple[Callable[[float, float], tuple[float, float]], ...] = (
+    lambda x, y: (x, y),
+    lambda x, y: (y, -x),
+    lambda x, y: (-x, -y),
+    lambda x, y: (-y, x),
+)
+
+
+def _orientation(m: _Matrix) -> int | None:
+    """Which of :data:`_TURNS` makes text set with matrix ``m`` upright (None: slanted, mirrored)."""
+    a, b, c, d = m[0], m[1], m[2], m[3]
+    if abs(b) <= 0.01 * abs(a) and abs(c) <= 0.01 * abs(d):
+        return 0 if a > 0 and d > 0 else 2 if a < 0 and d < 0 else None
+    if abs(a) <= 0.01 * abs(b) and abs(d) <= 0.01 * abs(c):
+        return 1 if b > 0 > c else 3 if b < 0 < c else None
+    return None
+
+
+class _RawGlyph(NamedTuple):
+    """A glyph in page space, before the page is turned upright."""
+
+    turn: int | None
+    text: str
+    x: float  # origin
+    y: float
+    advance: float  # along the text direction, in points
+    size: float
+    run: tuple[float, float]  # origin of the string's first glyph
+    seq: int
+
+
+class _GraphicsState:
+    __slots__ = ("ctm", "font", "size", "tc", "tw", "tz", "tl")
+
+    def __init__(self, ctm: _Matrix) -> None:
+        self.ctm = ctm
+        self.font: _PdfFont | None = None
+        self.size = 0.0
+        self.tc = self.tw = self.tl = 0.0
+        self.tz = 100.0
+
+    def copy(self) -> _GraphicsState:
+        clone = _GraphicsState(self.ctm)
+        clone.font, clone.size, clone.tc, clone.tw, clone.tz, clone.tl = (
+            self.font, self.size, self.tc, self.tw, self.tz, self.tl)
+        return clone
+
+
+_STROKE_OPS = frozenset((b"S", b"s", b"B", b"B*", b"b", b"b*"))
+_FILL_OPS = frozenset((b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"))
+
+
+class _PageScanner:
+    """Walks one page's content stream (and the forms it draws) into a :class:`_PageInk`."""
+
+    def __init__(self, reader: PdfReader, font_cache: dict[object, _PdfFont | None]) -> None:
+        self.reader = reader
+        self.font_cache = font_cache
+        self.glyphs: list[_RawGlyph] = []
+        self.unreadable = 0  # character codes shown in a font that is missing or cannot be decoded
+        self.boxes: list[tuple[float, float, float, float]] = []  # straight lines drawn, as boxes
+
+    def scan_page(self, page: DictionaryObject) -> _PageInk:
+        contents = page.get("/Contents")
+        contents = contents.get_object() if contents is not None else None
+        if isinstance(contents, (ArrayObject, StreamObject)):
+            operations = ContentStream(contents, self.reader, "bytes").operations
+            self._run(operations, _resolve(page.get("/Resources")), _IDENTITY, 0)
+        return self._turned()
+
+    def _turned(self) -> _PageInk:
+        """The page turned the way most of its text is set (y then grows downwards)."""
+        ink = _PageInk()
+        turns = [g.turn for g in self.glyphs if g.turn is not None and not g.text.isspace()]
+        turn = max(set(turns), key=turns.count) if turns else 0
+        ink.unusable = self.unreadable + sum(1 for g in self.glyphs if g.turn != turn and not g.text.isspace())
+        to_upright = _TURNS[turn]
+        for g in self.glyphs:
+            if g.turn == turn:
+                x, y = to_upright(g.x, g.y)
+                ink.glyphs.append(_Glyph(g.text, x, x + g.advance, -y, g.size, to_upright(*g.run)[0], g.seq))
+        for x0, y0, x1, y1 in self.boxes:
+            (ax, ay), (bx, by) = to_upright(x0, y0), to_upright(x1, y1)
+            left, right, top, bottom = min(ax, bx), max(ax, bx), min(-ay, -by), max(-ay, -by)
+            width, height = right - left, bottom - top
+            if height <= _RULE_THICKNESS < width:
+                ink.hrules.append(_Rule((top + bottom) / 2, left, right))
+            elif width <= _RULE_THICKNESS < height:
+                ink.vrules.append(_Rule((left + right) / 2, top, bottom))
+        return ink
+
+    def _font(self, resources: DictionaryObject, name: object) -> _PdfFont | None:
+        fonts = _resolve(resources.get("/Font"))
+        ref = dict.get(fonts, name) if isinstance(name, str) else None  # unresolved: the cache key
+        if ref is None:
+            return None
+        key = (ref.idnum, ref.generation) if isinstance(ref, IndirectObject) else id(ref)
+        if key not in self.font_cache:
+            font_dict = ref.get_object()
+            self.font_cache[key] = _PdfFont(font_dict) if isinstance(font_dict, DictionaryObject) else None
+        return self.font_cache[key]
+
+    def _run(self, operations: list, resources: DictionaryObject, ctm: _Matrix, depth: int) -> None:
+        state = _GraphicsState(ctm)
+        stack: list[_GraphicsState] = []
+        tm = tlm = _IDENTITY
+        subpaths: list[list[tuple[float, float]]] = []
+        for operands, op in operations:
+            if op == b"Tj" or op == b"'" or op == b'"':
+                if op != b"Tj":
+                    if op == b'"' and (values := _numbers(operands[:2], 2)):
+                        state.tw, state.tc = values
+                    tlm = tm = _mult((1.0, 0.0, 0.0, 1.0, 0.0, -state.tl), tlm)
+                if operands and isinstance(operands[-1], (bytes, str)):
+                    tm = self._show(operands[-1], state, tm)
+            elif op == b"TJ":
+                if operands and isinstance(operands[0], list):
+                    for item in operands[0]:
+                        if isinstance(item, (bytes, str)):
+                            tm = self._show(item, state, tm)
+                        elif isinstance(item, (int, float)):
+                            shift = -float(item) / 1000 * state.size * state.tz / 100
+                            tm = _mult((1.0, 0.0, 0.0, 1.0, shift, 0.0), tm)
+            elif op == b"Td" or op == b"TD":
+                if values := _numbers(operands, 2):
+                    if op == b"TD":
+                        state.tl = -values[1]
+                    tlm = tm = _mult((1.0, 0.0, 0.0, 1.0, values[0], values[1]), tlm)
+            elif op == b"Tm":
+                if values := _numbers(operands, 6):
+                    tlm = tm = tuple(values)  # type: ignore[assignment]
+            elif op == b"T*":
+                tlm = tm = _mult((1.0, 0.0, 0.0, 1.0, 0.0, -state.tl), tlm)
+            elif op == b"BT":
+                tlm = tm = _IDENTITY
+            elif op == b"Tf":
+                if len(operands) >= 2 and isinstance(operands[1], (int, float)):
+                    state.font = self._font(resources, operands[0])
+                    state.size = float(operands[1])
+            elif op in (b"Tc", b"Tw", b"Tz", b"TL"):
+                if values := _numbers(operands, 1):
+                    setattr(state, op.decode().lower(), values[0])
+            elif op == b"q":
+                stack.append(state.copy())
+            elif op == b"Q":
+                if stack:
+                    state = stack.pop()
+            elif op == b"cm":
+                if values := _numbers(operands, 6):
+                    state.ctm = _mult(tuple(values), state.ctm)  # type: ignore[arg-type]
+            elif op == b"re":
+                if values := _numbers(operands, 4):
+                    x, y, w, h = values
+                    corners = [(x, y), (x + w, y), (x + w, y + h), (x, y + h), (x, y)]
+                    subpaths.append([_apply(state.ctm, *corner) for corner in corners])
+            elif op == b"m":
+                if values := _numbers(operands, 2):
+                    subpaths.append([_apply(state.ctm, *values)])
+            elif op == b"l":
+                if (values := _numbers(operands, 2)) and subpaths:
+                    subpaths[-1].append(_apply(state.ctm, *values))
+            elif op in (b"c", b"v", b"y"):
+                if (values := _numbers(operands, 2)) and subpaths:
+                    subpaths.append([_apply(state.ctm, *values)])  # a curve is no rule: restart there
+            elif op == b"h":
+                if subpaths and len(subpaths[-1]) > 1:
+                    subpaths[-1].append(subpaths[-1][0])
+            elif op in _STROKE_OPS or op in _FILL_OPS or op == b"n":
+                if op in _STROKE_OPS:
+                    self._stroked(subpaths, closed=op in (b"s", b"b", b"b*"))
+                if op in _FILL_OPS:
+                    self._filled(subpaths)
+                subpaths = []
+            elif op == b"Do" and depth < _MAX_FORM_DEPTH and operands:
+                self._form(resources, operands[0], state.ctm, depth)
+
+    def _show(self, value: bytes | str, state: _GraphicsState, tm: _Matrix) -> _Matrix:
+        """Record the glyphs of one string; return the text matrix after it."""
+        font = state.font
+        if not isinstance(value, bytes):
+            value = getattr(value, "original_bytes", None) or value.encode("utf-16-be")
+        if font is None or not font.usable:
+            self.unreadable += len(value)
+            return tm
+        hscale = state.tz / 100
+        start = _mult(tm, state.ctm)
+        for text, width, is_space in font.decode(value):
+            m = _mult(tm, state.ctm)
+            advance = width * font.scale * state.size * hscale
+            if text:
+                turn = None if font.vertical else _orientation(m)
+                self.glyphs.append(_RawGlyph(turn, text, m[4], m[5], advance * math.hypot(m[0], m[1]),
+                                             state.size * math.hypot(m[2], m[3]), (start[4], start[5]),
+                                             len(self.glyphs)))
+            tx = (advance + state.tc * hscale) + (state.tw * hscale if is_space else 0.0)
+            tm = _mult((1.0, 0.0, 0.0, 1.0, tx, 0.0), tm)
+        return tm
+
+    def _stroked(self, subpaths: list[list[tuple[float, float]]], closed: bool) -> None:
+        for points in subpaths:
+            if closed and len(points) > 1:
+                points = [*points, points[0]]
+            for (x0, y0), (x1, y1) in zip(points, points[1:]):
+                self._add_box([x0, x1], [y0, y1])
+
+    def _filled(self, subpaths: list[list[tuple[float, float]]]) -> None:
+        for points in subpaths:
+            if len(points) >= 3:
+                self._add_box([p[0] for p in points], [p[1] for p in points])
+
+    def _add_box(self, xs: list[float], ys: list[float]) -> None:
+        """Keep a drawn shape that is a straight line: thin one way (table borders)."""
+        left, right, bottom, top = min(xs), max(xs), min(ys), max(ys)
+        if min(right - left, top - bottom) <= _RULE_THICKNESS < max(right - left, top - bottom):
+            self.boxes.append((left, bottom, right, top))
+
+    def _form(self, resources: DictionaryObject, name: object, ctm: _Matrix, depth: int) -> None:
+        xobjects = _resolve(resources.get("/XObject"))
+        form = xobjects.get(name) if isinstance(name, str) else None
+        form = form.get_object() if form is not None else None
+        if not isinstance(form, StreamObject) or form.get("/Subtype") != "/Form":
+            return
+        matrix = _numbers(list(form.get("/Matrix", [])), 6) or list(_IDENTITY)
+        form_resources = _resolve(form.get("/Resources")) or resources
+        operations = ContentStream(form, self.reader, "bytes").operations
+        self._run(operations, form_resources, _mult(tuple(matrix), ctm), depth + 1)  # type: ignore[arg-type]
+
+
+def _resolve(value: object) -> DictionaryObject:
+    value = value.get_object() if isinstance(value, PdfObject) else value
+    return value if isinstance(value, DictionaryObject) else DictionaryObject()
+
+
+# --- Lines and tables on a page ------------------------------------------------------------
+
+
+class _Line(NamedTuple):
+    """A line of running text (outside tables)."""
+
+    text: str
+    x0: float  # left edge of the first visible glyph
+    x1: float  # right edge of the last visible glyph
+    y: float  # baseline
+    size: float  # the line's main font size
+    page: int
+    lead: float  # width of its first unbreakable piece: a character or a Latin word, with the
+    # punctuation that may not start a line after it ("委，", "30%；")
+
+
+class _Table(NamedTuple):
+    rows: list[list[str]]
+    columns: tuple[float, ...]  # x of the column borders
+    y: float  # top border
+    page: int
+
+
+# Glyphs of one line have baselines within this share of the font size.
+_SAME_LINE = 0.5
+# A gap wider than this share of the font size between two glyphs of a line is a space
+# (separate columns of a line, e.g. 印发机关 on the left and 印发日期 on the right) …
+_WIDE_GAP = 1.0
+# … and so is a narrower one between two non-Chinese characters (a word space not drawn as a
+# glyph, as TeX does). Chinese text has no spaces: its gaps are justification.
+_WORD_GAP = 0.15
+# A glyph drawn again less than this share of its width (or font size) further right is a
+# "bold" effect of some producers (the same character overprinted), and is dropped.
+_OVERSTRIKE = 0.3
+# Rules closer than this (points) are the same border.
+_SNAP = 3.0
+
+
+def _page_items(ink: _PageInk, page: int) -> list[_Line | _Table]:
+    """A page's lines and tables from top to bottom, without a page number at either end."""
+    tables = _find_tables(ink.hrules, ink.vrules)
+    cells: list[list[list[_Glyph]]] = [[[] for _ in grid.cells] for grid in tables]
+    flow: list[_Glyph] = []
+    for glyph in ink.glyphs:
+        for grid, grid_cells in zip(tables, cells):
+            index = grid.cell_at(glyph)
+            if index is not None:
+                grid_cells[index].append(glyph)
+                break
+        else:
+            flow.append(glyph)
+    items: list[_Line | _Table] = [
+        _Line(text, glyphs[0].x0, max(g.x1 for g in glyphs), sorted(g.y for g in glyphs)[len(glyphs) // 2],
+              _main_size(glyphs), page, _lead_width(glyphs))
+        for text, glyphs in (_line_text(line) for line in _group_lines(flow))
+        if text
+    ]
+    for grid, grid_cells in zip(tables, cells):
+        rows = grid.rows([_cell_text(glyphs) for glyphs in grid_cells])
+        if rows:
+            items.append(_Table(rows, grid.xs, grid.ys[0], page))
+    items.sort(key=lambda item: item.y)
+    if items and isinstance(items[-1], _Line) and _PAGE_NUMBER.match(items[-1].text):
+        items.pop()
+    if items and isinstance(items[0], _Line) and _PAGE_NUMBER.match(items[0].text):
+        items.pop(0)
+    return items
+
+
+def _group_lines(glyphs: list[_Glyph]) -> list[list[_Glyph]]:
+    """Glyphs gathered into lines (by baseline), each line in reading order left to right:
+    strings by where they start, the glyphs of a string in the order drawn (so that widths
+    a font gets wrong cannot shuffle its characters)."""
+    lines: list[list[_Glyph]] = []
+    for glyph in sorted(glyphs, key=lambda g: (g.y, g.x0)):
+        if lines and glyph.y - lines[-1][0].y <= _SAME_LINE * max(glyph.size, lines[-1][0].size):
+            lines[-1].append(glyph)
+        else:
+            lines.append([glyph])
+    out = []
+    for line in lines:
+        line.sort(key=lambda g: g.x0)
+        kept: list[_Glyph] = []
+        for glyph in line:
+            if kept and glyph.text == kept[-1].text and glyph.x0 - kept[-1].x0 < _OVERSTRIKE * min(
+                    glyph.size, kept[-1].x1 - kept[-1].x0):
+                continue
+            kept.append(glyph)
+        kept.sort(key=lambda g: (g.run, g.seq))
+        out.append(kept)
+    return out
+
+
+def _line_text(glyphs: list[_Glyph]) -> tuple[str, list[_Glyph]]:
+    """The text of one line and its visible glyphs, left to right (spaces at the ends dropped)."""
+    parts: list[str] = []
+    prev: _Glyph | None = None
+    for glyph in glyphs:
+        if prev is not None and not glyph.text.isspace() and not prev.text.isspace():
+            gap = glyph.x0 - prev.x1
+            size = max(glyph.size, prev.size)
+            if gap > _WIDE_GAP * size or (gap > _WORD_GAP * size and not _is_wide(prev.text[-1])
+                                           and not _is_wide(glyph.text[0])):
+                parts.append(" ")
+        parts.append(glyph.text)
+        prev = glyph
+    visible = sorted((g for g in glyphs if not g.text.isspace()), key=lambda g: g.x0)
+    return "".join(parts).strip(), visible
+
+
+def _lead_width(glyphs: list[_Glyph]) -> float:
+    """How wide the start of a line is that a line breaker could not have split: its first
+    character, or its first Latin word or number, with any closing punctuation after it."""
+    end = 0
+    if not _is_wide(glyphs[0].text[0]):
+        while (end + 1 < len(glyphs) and not _is_wide(glyphs[end + 1].text[0])
+               and glyphs[end + 1].x0 - glyphs[end].x1 <= _WORD_GAP * glyphs[end].size):
+            end += 1
+    while end + 1 < len(glyphs) and glyphs[end + 1].text.startswith(_LINE_START_FORBIDDEN + _LINE_START_FORBIDDEN_HALF):
+        end += 1
+    return glyphs[end].x1 - glyphs[0].x0
+
+
+def _main_size(glyphs: list[_Glyph]) -> float:
+    """The most common font size of a line (rounded to half points)."""
+    counts: dict[float, int] = {}
+    for glyph in glyphs:
+        key = round(glyph.size * 2) / 2
+        counts[key] = counts.get(key, 0) + 1
+    return max(counts, key=counts.__getitem__)
+
+
+def _cell_text(glyphs: list[_Glyph]) -> str:
+    """A table cell on one line: its wrapped lines joined (no space between Chinese characters)."""
+    text = ""
+    for line in _group_lines(glyphs):
+        text = _join_wrapped(text, _line_text(line)[0])
+    return text
+
+
+def _is_wide(ch: str) -> bool:
+    """Chinese ideographs and full-width punctuation."""
+    return unicodedata.east_asian_width(ch) in "WF"
+
+
+def _is_cjk(ch: str) -> bool:
+    """A character of Chinese text: wide, or the general punctuation Chinese text uses
+    between wide characters (“”‘’…—)."""
+    return _is_wide(ch) or "\u2000" <= ch <= "\u206f"
+
+
+def _join_wrapped(head: str, tail: str) -> str:
+    """Join a line to the next one it was wrapped into: no space in Chinese text, a space
+    between two Latin words (but not after a hyphen)."""
+    if not head or not tail:
+        return head or tail
+    space = "" if _is_cjk(head[-1]) or _is_cjk(tail[0]) or head.endswith(("-", " ")) else " "
+    return head + space + tail
+
+
+def _cluster(values: list[float], tolerance: float) -> list[float]:
+    """Sorted values with near-equal ones (within ``tolerance`` of the first of a run) merged."""
+    out: list[float] = []
+    for value in sorted(values):
+        if not out or value - out[-1] > tolerance:
+            out.append(value)
+    return out
+
+
+def _merge_rules(rules: list[_Rule]) -> list[_Rule]:
+    """Join rules on the same line that touch or overlap (a border drawn cell by cell)."""
+    merged: list[_Rule] = []
+    groups: list[list[_Rule]] = []
+    for rule in sorted(rules):
+        if groups and rule.pos - groups[-1][0].pos <= _SNAP:
+            groups[-1].append(rule)
+        else:
+            groups.append([rule])
+    for group in groups:
+        pos = group[0].pos
+        spans = sorted((r.a0, r.a1) for r in group)
+        start, end = spans[0]
+        for a0, a1 in spans[1:]:
+            if a0 <= end + _SNAP:
+                end = max(end, a1)
+            else:
+                merged.append(_Rule(pos, start, end))
+                start, end = a0, a1
+        merged.append(_Rule(pos, start, end))
+    return merged
+
+
+class _Grid:
+    """A ruled table: the borders cut it into a grid; cells whose border is missing are merged."""
+
+    def __init__(self, hrules: list[_Rule], vrules: list[_Rule]) -> None:
+        self.ys = _cluster([r.pos for r in hrules], _SNAP)
+        self.xs = tuple(_cluster([r.pos for r in vrules], _SNAP))
+        n_rows, n_cols = len(self.ys) - 1, len(self.xs) - 1
+        parent = list(range(n_rows * n_cols))
+
+        def find(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        for row in range(n_rows):
+            y_mid = (self.ys[row] + self.ys[row + 1]) / 2
+            for col in range(n_cols):
+                x_mid = (self.xs[col] + self.xs[col + 1]) / 2
+                if col + 1 < n_cols and not _covers(vrules, self.xs[col + 1], y_mid):
+                    parent[find(row * n_cols + col + 1)] = find(row * n_cols + col)
+                if row + 1 < n_rows and not _covers(hrules, self.ys[row + 1], x_mid):
+                    parent[find((row + 1) * n_cols + col)] = find(row * n_cols + col)
+        # cells in reading order: by their top row, then their left column
+        roots: dict[int, int] = {}
+        self.cell_of: list[int] = []
+        self.cells: list[tuple[int, int]] = []  # (top row, left column) of each cell
+        for index in range(n_rows * n_cols):
+            root = find(index)
+            if root not in roots:
+                roots[root] = len(self.cells)
+                self.cells.append(divmod(index, n_cols))
+            self.cell_of.append(roots[root])
+        self.n_cols = n_cols
+
+    def cell_at(self, glyph: _Glyph) -> int | None:
+        """The cell holding the glyph's centre, or None outside the table."""
+        x, y = (glyph.x0 + glyph.x1) / 2, glyph.y - 0.35 * glyph.size
+        if not (self.xs[0] < x < self.xs[-1] and self.ys[0] < y < self.ys[-1]):
+            return None
+        col = next(i for i in range(self.n_cols) if x < self.xs[i + 1])
+        row = next(i for i in range(len(self.ys) - 1) if y < self.ys[i + 1])
+        return self.cell_of[row * self.n_cols + col]
+
+    def rows(self, texts: list[str]) -> list[list[str]]:
+        """One list of cell texts per row; a merged cell is written once, in its top row."""
+        by_row: dict[int, list[tuple[int, str]]] = {}
+        for (row, col), text in zip(self.cells, texts):
+            by_row.setdefault(row, []).append((col, text))
+        return [[text for _, text in sorted(cells)] for _, cells in sorted(by_row.items())
+                if any(text for _, text in cells)]
+
+
+def _covers(rules: list[_Rule], pos: float, at: float) -> bool:
+    return any(abs(r.pos - pos) <= _SNAP and r.a0 - _SNAP <= at <= r.a1 + _SNAP for r in rules)
+
+
+def _find_tables(hrules: list[_Rule], vrules: list[_Rule]) -> list[_Grid]:
+    """Ruled tables: groups of crossing horizontal and vertical rules that make two or more
+    columns. Where the horizontal rules run past the outermost vertical ones (a table drawn
+    without side borders), their ends are taken as the side borders, and likewise at the top
+    and bottom."""
+    hs, vs = _merge_rules(hrules), _merge_rules(vrules)
+    if len(hs) < 2 or not vs:
+        return []
+    parent = list(range(len(hs) + len(vs)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, h in enumerate(hs):
+        for j, v in enumerate(vs):
+            if h.a0 - _SNAP <= v.pos <= h.a1 + _SNAP and v.a0 - _SNAP <= h.pos <= v.a1 + _SNAP:
+                parent[find(len(hs) + j)] = find(i)
+    groups: dict[int, tuple[list[_Rule], list[_Rule]]] = {}
+    for i, h in enumerate(hs):
+        groups.setdefault(find(i), ([], []))[0].append(h)
+    for j, v in enumerate(vs):
+        groups.setdefault(find(len(hs) + j), ([], []))[1].append(v)
+    grids = []
+    for group_h, group_v in groups.values():
+        if len(group_h) < 2 or not group_v:
+            continue
+        top, bottom = min(r.pos for r in group_h), max(r.pos for r in group_h)
+        left, right = min(r.pos for r in group_v), max(r.pos for r in group_v)
+        outer_left, outer_right = min(r.a0 for r in group_h), max(r.a1 for r in group_h)
+        outer_top, outer_bottom = min(r.a0 for r in group_v), max(r.a1 for r in group_v)
+        top, bottom = min(top, outer_top), max(bottom, outer_bottom)
+        if outer_left < left - _SNAP:
+            group_v.append(_Rule(outer_left, top, bottom))
+        if outer_right > right + _SNAP:
+            group_v.append(_Rule(outer_right, top, bottom))
+        left, right = min(left, outer_left), max(right, outer_right)
+        if outer_top < min(r.pos for r in group_h) - _SNAP:
+            group_h.append(_Rule(outer_top, left, right))
+        if outer_bottom > max(r.pos for r in group_h) + _SNAP:
+            group_h.append(_Rule(outer_bottom, left, right))
+        if len(_cluster([r.pos for r in group_h], _SNAP)) >= 2 and len(_cluster([r.pos for r in group_v], _SNAP)) >= 3:
+            grids.append(_Grid(group_h, group_v))
+    return grids
+
+
+# --- Paragraphs across lines and pages ------------------------------------------------------
+
+# Characters a line of Chinese text may not start with (line-breaking rules push the
+# character before them down instead): a line starting with one continues the previous line.
+# The half-width ones only count after Chinese text (in code, a line may start with "}").
+# (Written as escapes, like _SENTENCE_END: 、。，．；：？！）］｝》〉」』】〕〗〙〛”’…·％.)
+_LINE_START_FORBIDDEN = tuple(
+    "\u3001\u3002\uff0c\uff0e\uff1b\uff1a\uff1f\uff01\uff09\uff3d\uff5d\u300b\u3009\u300d\u300f\u3011"
+    "\u3015\u3017\u3019\u301b\u201d\u2019\u2026\u00b7\uff05"
+)
+_LINE_START_FORBIDDEN_HALF = tuple(",.;:!?)]}%")
+# A line ending less than this many characters (of its font size) before the right margin
+# of the text block is full: the text ran on. Justified lines end exactly at the margin (one
+# left short by Chinese line-breaking rules is stretched back to it). With a ragged right
+# margin a line is also full when the start of the next one would not have fitted after it.
+_FULL_LINE_SLACK = 1.5
+# A first-line indent is two characters: between these many of the line's font size.
+_INDENT_MIN, _INDENT_MAX = 1.5, 2.6
+# A larger distance between baselines than this many typical line pitches is a paragraph gap;
+# in a document that sets paragraphs apart with space (many gaps of more than the tighter
+# share), any such gap is.
+_PARAGRAPH_GAP = 1.45
+_SPACED_GAP, _SPACED_SHARE = 1.15, 0.1
+# Consecutive centred lines at least this much larger than the body text are one title.
+_TITLE_SIZE = 1.15
+
+
+class _Margins(NamedTuple):
+    left: float
+    right: float
+
+
+class _Layout:
+    """Measures of the document's running text: body font size, margins, line pitch, indents."""
+
+    def __init__(self, pages: list[list[_Line | _Table]]) -> None:
+        lines = [item for items in pages for item in items if isinstance(item, _Line)]
+        weights: dict[float, int] = {}
+        for line in lines:
+            weights[line.size] = weights.get(line.size, 0) + len(line.text)
+        self.body_size = max(weights, key=weights.__getitem__) if weights else 12.0
+        body = [line for line in lines if self.is_body(line)]
+        # One text block for the whole document: pages of short lines (lists, a last page)
+        # would not show their own right margin.
+        self.margins = _margins(body) or _Margins(0.0, 0.0)
+        steps = [b.y - a.y for a, b in zip(body, body[1:]) if a.page == b.page and b.y > a.y]
+        pitches = [round(step * 2) / 2 for step in steps if self.body_size <= step <= 3 * self.body_size]
+        self.pitch = max(set(pitches), key=pitches.count) if pitches else 1.5 * self.body_size
+        spaced = sum(1 for step in steps if _SPACED_GAP * self.pitch < step < 2.5 * self.pitch)
+        spaced_out = spaced >= max(2, _SPACED_SHARE * len(steps))
+        self.paragraph_gap = (_SPACED_GAP if spaced_out else _PARAGRAPH_GAP) * self.pitch
+        indented = sum(1 for line in body if _INDENT_MIN <= self.offset(line) <= _INDENT_MAX)
+        self.uses_indent = indented >= max(2, 0.05 * len(body))
+        # Paragraph starts are visible (indents or space between paragraphs), so a line does
+        # not have to be told by what the line before it ends with.
+        self.marks_paragraphs = self.uses_indent or self.paragraph_gap < _PARAGRAPH_GAP * self.pitch
+
+    def is_body(self, line: _Line) -> bool:
+        return abs(line.size - self.body_size) <= 0.1 * self.body_size
+
+    def offset(self, line: _Line) -> float:
+        """How far the line starts right of the left margin, in characters of its size."""
+        return (line.x0 - self.margins.left) / line.size
+
+    def is_full(self, line: _Line, next_line: _Line) -> bool:
+        """Whether ``line`` runs to the right margin, or ends too near it for the beginning of
+        ``next_line`` to have been set after it."""
+        room = self.margins.right - line.x1
+        return room <= _FULL_LINE_SLACK * line.size or room < next_line.lead + _WORD_GAP * next_line.size
+
+    def is_centred(self, line: _Line) -> bool:
+        """As far from the left margin as from the right one (a title line may fill the width)."""
+        left, right = line.x0 - self.margins.left, self.margins.right - line.x1
+        return abs(left - right) <= 1.5 * line.size and min(left, right) > -line.size
+
+    def continues(self, prev: _Line, line: _Line) -> bool:
+        """Whether ``line`` carries on the paragraph whose last line so far is ``prev``."""
+        if abs(prev.size - line.size) > 0.1 * max(prev.size, line.size):
+            return False
+        if prev.page == line.page:
+            gap = line.y - prev.y
+            if gap <= 0 or gap > self.paragraph_gap * max(1.0, line.size / self.body_size):
+                return False
+        if line.text.startswith(_LINE_START_FORBIDDEN) or (
+                line.text.startswith(_LINE_START_FORBIDDEN_HALF) and _is_wide(prev.text[-1])):
+            return True
+        if _HEADING_START.match(line.text):
+            return False
+        if (prev.page == line.page and prev.size >= _TITLE_SIZE * self.body_size
+                and self.is_centred(prev) and self.is_centred(line)):
+            return True  # a title broken over several centred lines by hand
+        if not self.is_full(prev, line) or self.offset(line) >= _INDENT_MIN:
+            return False
+        # Where paragraphs are marked by indents or spacing, an unindented line after a full one
+        # goes on, whatever the line before it ends with; otherwise a full line ending a
+        # sentence ends the paragraph.
+        return self.marks_paragraphs or not prev.text.endswith(_SENTENCE_END)
+
+
+def _margins(lines: list[_Line]) -> _Margins | None:
+    """The text block's left edge (the leftmost start shared by several lines) and right edge
+    (90th percentile of line ends: justified lines all end there)."""
+    if not lines:
+        return None
+    starts: dict[float, int] = {}
+    for line in lines:
+        key = round(line.x0)
+        starts[key] = starts.get(key, 0) + 1
+    shared = [x for x, n in starts.items() if n >= max(2, 0.05 * len(lines))]
+    left = min(line.x0 for line in lines if round(line.x0) == min(shared)) if shared else min(starts)
+    ends = sorted(line.x1 for line in lines)
+    return _Margins(left, ends[int(len(ends) * 0.9)])
+
+
+def _pdf_layout_lines(reader: PdfReader) -> list[str] | None:
+    """Paragraphs and table rows of the whole document, or None if the glyph positions
+    cannot be used (then pypdf's plain extraction is)."""
+    font_cache: dict[object, _PdfFont | None] = {}
+    pages: list[list[_Line | _Table]] = []
+    for index, page in enumerate(reader.pages):
+        ink = _PageScanner(reader, font_cache).scan_page(page)
+        if ink.unusable > _MAX_UNUSABLE_SHARE * max(len(ink.glyphs), 1):
+            return None
+        pages.append(_page_items(ink, index))
+    if not any(pages):
+        return None
+    layout = _Layout(pages)
+    out: list[str] = []
+    prev: _Line | _Table | None = None
+    header: list[str] | None = None  # header row of the table being continued
+    for item in (item for items in pages for item in items):
+        if isinstance(item, _Table):
+            continued = (isinstance(prev, _Table) and prev.page + 1 == item.page
+                         and len(prev.columns) == len(item.columns)
+                         and all(abs(a - b) <= _SNAP for a, b in zip(prev.columns, item.columns)))
+            rows = item.rows
+            if continued and rows and rows[0] == header:
+                rows = rows[1:]  # the header row repeated on a new page
+            if not continued:
+                header = rows[0]
+            out.extend(" | ".join(row) for row in rows)
+        elif isinstance(prev, _Line) and layout.continues(prev, item):
+            out[-1] = _join_wrapped(out[-1], item.text)
+        else:
+            out.append(item.text)
+        prev = item
+    return out
+
+
+# --- Plain-text fallback ----------------------------------------------------------------------
+
 # Sentence-final punctuation, ASCII and full-width (written as escapes so no editor folds them).
 _SENTENCE_END = tuple("。;:!?)」』\uff1b\uff1a\uff01\uff1f\uff09")
+# Numbering that starts a paragraph: 一、 / (一) / (1) / 1. / 第X条 / 第X章 / 第X节. Not what a
+# wrapped sentence may start with: a year in brackets "（2021）", a reference "第九条规定的".
 _HEADING_START = re.compile(
-    r"^\s*(?:[一二三四五六七八九十百]+、|[(\uff08][一二三四五六七八九十百\d]+[)\uff09]|\d+[.\uff0e、](?!\d)"
-    r"|第[一二三四五六七八九十百千零〇\d]+[条章节])"
+    r"^\s*(?:[一二三四五六七八九十百]+、|[(\uff08](?:[一二三四五六七八九十百]+|\d{1,2})[)\uff09]"
+    r"|\d{1,2}[.\uff0e、](?!\d)"
+    r"|第[一二三四五六七八九十百千零〇\d]+[条章节](?!规定|第|[\u3001\uff0c\u3002\uff1b\uff09和及或至中的所之款项]))"
 )
 # Only a line running (nearly) to the right margin can have been wrapped; a line narrower
 # than 90% of the typical long line ended on purpose (title, date, signature, paragraph end).
