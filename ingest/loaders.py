@@ -40,7 +40,11 @@ from lxml import etree
 from pypdf import PdfReader
 from pypdf.errors import DependencyError, PyPdfError
 from pypdf.generic import ArrayObject, ContentStream, DictionaryObject, IndirectObject, PdfObject, StreamObject
-from pypdf.generic._font import Font  # pypdf's font metrics and ToUnicode decoding (pinned version)
+
+try:  # pypdf's font metrics and ToUnicode decoding: a private module of the pinned pypdf
+    from pypdf.generic._font import Font
+except ImportError:  # another pypdf: PDFs are read by its plain text extraction instead
+    Font = None  # type: ignore[assignment,misc]
 
 from ingest.errors import CorruptFileError, EmptyDocumentError, IngestError, UnsupportedFormatError
 from ingest.types import LoadedText
@@ -1112,6 +1116,8 @@ def _margins(lines: list[_Line]) -> _Margins | None:
 def _pdf_layout_lines(reader: PdfReader) -> list[str] | None:
     """Paragraphs and table rows of the whole document, or None if the glyph positions
     cannot be used (then pypdf's plain extraction is)."""
+    if Font is None:
+        return None
     font_cache: dict[object, _PdfFont | None] = {}
     pages: list[list[_Line | _Table]] = []
     for index, page in enumerate(reader.pages):
