@@ -128,7 +128,8 @@ class Assistant:
         hits = self._rerank(q, self.kb.search(self._search_text(q, context), k=self.settings.top_k,
                                               doc_ids=q.scope or None))
         docs = self._docs_for(q, hits)
-        missing = None if q.intent == "eligibility" else (refusal.missing_year(q, docs) or refusal.missing_place(q, docs))
+        missing = None if q.intent == "eligibility" else (refusal.missing_year(q, docs) or refusal.missing_place(q, docs)
+                                                          or refusal.missing_target_year(q, docs))
         if not missing and q.intent not in ("meta", "list"):
             # Also for enterprises' questions: a 市级 award or a 住房补贴 the text never gives
             # must not be answered with the 省级 award or the 生活补贴 next to it.
@@ -150,6 +151,9 @@ class Assistant:
         tier = refusal.missing_tier(q, first.text) if first is not None else None
         if tier:
             return Draft(refusal.refusal_text(tier, first), _near_quote(first), refused=True)
+        deferred = self._deferred(q, draft)
+        if deferred is not None:
+            return deferred
         missing = refusal.missing_in(q, quoted)
         # An enterprise's own place ("注册在日照") is for the registration condition to judge.
         place = None if q.intent == "eligibility" else refusal.unmatched_place(q, title, quoted)
@@ -160,6 +164,23 @@ class Assistant:
             what = missing or f"{place}的具体规定(文件中的相关表述为{scope})"
             return Draft(refusal.refusal_text(what, first), _near_quote(first), refused=True)
         return draft
+
+    def _deferred(self, q: Query, draft: Draft) -> Draft | None:
+        """"收益怎么分?" where the text says "收益的分配办法另行制定": the document leaves it to a
+        later rule. Say so, quoting that piece, instead of presenting the clause as the answer."""
+        if q.intent == "lead" or not _HOW_OR_WHAT_RE.search(q.text):
+            return None
+        for quote in draft.quotes:
+            pieces = [p for p in re.split(r"[。；;，,：:]", quote.clause.text) if p.strip()]
+            for m in _DEFERRED_RE.finditer(quote.text):
+                piece = m.group(0).strip()
+                # Only when the deferred piece is what the question is about: it holds a word of
+                # the question that no other piece of the clause holds (收益, not 试点).
+                others = [p for p in pieces if piece not in p]
+                tokens = self._content_tokens(q.text)[0]
+                if any(t in piece and not any(t in p for p in others) for t in tokens if len(t) > 1):
+                    return Draft(f"文件未明确具体规定,只写明“{piece}”。", (Quote(quote.clause, piece),), refused=True)
+        return None
 
     def _rerank(self, q: Query, hits: list[Hit]) -> list[Hit]:
         """Hits reordered by the share of the question's content words their chunk holds
@@ -308,6 +329,9 @@ class Assistant:
         if q.refs and any(d.duty for d in clause.facts.departments):
             return _clause_departments(clause)
         owner = clause if clause.facts.departments else _ancestor_with_departments(clause, self.kb)
+        exception = self._duty_exception(q, owner)
+        if exception is not None:
+            return exception
         # A duty line of the clause or of its task ("牵头单位：…") answers; without one, regulations
         # name departments in running text, often as objects ("向市大数据局报告"): the sentence
         # that best matches the question and names a department answers it.
@@ -322,6 +346,18 @@ class Assistant:
                 return _children_lead(clause, children)
             return lead_answer(clause, self._scorer(q))
         return lead_answer(owner, self._scorer(q))
+
+    def _duty_exception(self, q: Query, owner: Clause | None) -> Draft | None:
+        """"责任单位：A（牵头）…。其中，5G网络建设由B牵头": a question about the excepted work
+        ("5G基站建设谁负责?") is answered by the exception, not by the task's line."""
+        if owner is None:
+            return None
+        score = self._scorer(q)
+        for m in _EXCEPTION_RE.finditer(owner.text):
+            if score(m.group(1)) >= 3:
+                sentence = m.group(0).rstrip("。；;")
+                return Draft(f"根据{clause_ref(owner)}:{sentence}。", (Quote(owner, sentence),))
+        return None
 
     def _department_sentence(self, q: Query, clauses: Sequence[Clause]) -> Draft | None:
         from ingest.departments import DEPARTMENT_RE
@@ -930,6 +966,10 @@ def _not_found(hits: Sequence[Hit]) -> Draft:
     return Draft("文件未明确涉及该问题,请换一种问法或确认相关政策文件已导入。", (), refused=True)
 
 
+# "具体申报通知另行发布", "收益的分配办法另行制定": left to a later rule.
+_DEFERRED_RE = re.compile(r"[^。；;，,：:]*另行(?:制定|发布|通知|明确|规定|印发|公布)[^。；;，,]*")
+_HOW_OR_WHAT_RE = re.compile(r"怎么|如何|怎样|多少|什么|哪些|几|标准|办法|规则|比例|截止|何时")
+_EXCEPTION_RE = re.compile(r"其中[，,]\s*([^。；;，,]{2,30}?)由([^。；;]{2,60}?)(?:牵头|负责)[^。；;]*[。；;]?")
 _NUM_RE = re.compile(r"\d+(?:\.\d+)?")
 _MARKER_RE = re.compile(r"\[\d+\]")  # generative answers' citation markers are no numbers to ground
 

@@ -59,6 +59,25 @@ def missing_year(q: Query, docs: Sequence[Document]) -> str | None:
     return None
 
 
+def missing_target_year(q: Query, docs: Sequence[Document]) -> str | None:
+    """A year's target the documents do not set: "2023年的网办率目标" in a 2024 plan that names
+    2023 only as a baseline ("2023年基数", "在2023年已上线…的基础上"). A year in the title (a
+    2023 work plan) or in a target's deadline or table column is a target year."""
+    if "目标" not in q.text or not q.years:
+        return None
+    stated = " ".join(f"{d.title} " + " ".join(f"{t.deadline} {' '.join(_TARGET_YEAR_RE.findall(t.display))}"
+                                               for c in d.clauses for t in c.facts.targets) for d in docs)
+    if not re.search(r"20\d{2}年", stated):
+        return None  # targets "年底前" without a year: nothing to tell one year from another
+    for y in q.years:
+        if f"{y}年" not in stated:
+            return f"{y}年目标"
+    return None
+
+
+_TARGET_YEAR_RE = re.compile(r"20\d{2}年(?=目标)")
+
+
 def missing_place(q: Query, docs: Sequence[Document]) -> str | None:
     """A province or city the question names that no document mentions."""
     for place in PLACES:

@@ -346,7 +346,12 @@ JIEBANG_PLAN = """河川市人民政府办公室
 二、支持标准
 对揭榜成功并通过验收的项目，按项目实际投入的30%给予补助，单个项目最高不超过50万元。（市大数据局牵头，市财政局配合）
 三、数据开放
-年底前公共数据开放数据集达到2600个。（市大数据局牵头，市委网信办配合）
+到2024年底公共数据开放数据集达到2600个，在2023年已开放1800个的基础上继续扩大。（市大数据局牵头，市委网信办配合）
+四、网络建设
+推进电子政务外网改造升级，加快5G网络建设。
+责任单位：市大数据局（牵头），市委网信办。其中，5G网络建设由市工业和信息化局牵头。
+五、授权运营
+开展公共数据授权运营试点，选择医疗健康、交通运输等领域先行先试，授权运营收益的分配办法另行制定。（市大数据局负责）
 """
 
 
@@ -380,3 +385,21 @@ def test_addressees_are_found_when_the_notice_has_no_clause_of_its_own(jiebang_a
 def test_what_a_named_department_leads_is_a_list(jiebang_assistant: Assistant) -> None:
     a = jiebang_assistant.ask("市大数据局牵头的活有哪些?")
     assert a.intent == "list" and "支持标准" in a.answer and "数据开放" in a.answer, a.answer
+
+
+def test_an_exception_to_a_duty_line_answers_for_the_excepted_work(jiebang_assistant: Assistant) -> None:
+    assert "市工业和信息化局" in jiebang_assistant.ask("5G基站建设是大数据局负责吗?").answer
+    assert jiebang_assistant.ask("电子政务外网改造谁牵头?").answer.count("市大数据局") >= 1
+
+
+def test_a_year_named_only_as_a_baseline_has_no_target(jiebang_assistant: Assistant) -> None:
+    assert jiebang_assistant.ask("2023年开放数据集的目标是多少?").refused
+    a = jiebang_assistant.ask("2024年开放数据集的目标是多少?")
+    assert not a.refused and "2600个" in a.answer
+
+
+def test_what_the_text_leaves_to_a_later_rule_is_said_plainly(jiebang_assistant: Assistant) -> None:
+    a = jiebang_assistant.ask("授权运营的收益怎么分?")
+    assert a.refused and "另行制定" in a.answer
+    fields = jiebang_assistant.ask("授权运营试点选哪些领域?")
+    assert not fields.refused and "医疗健康" in fields.answer
