@@ -19,8 +19,9 @@ from app.compose import (Draft, Quote, clause_ref, content_answer, department_li
                          incentive_list_answer, lead_answer, target_answer)
 from app.compose import _strip_heading as _strip_heading
 from app.config import Settings
-from app.intent import Query, understand
+from app.intent import SYNONYMS, Query, understand
 from app.meta import meta_answer
+from ingest.departments import ALIASES
 from ingest.structure import ANNEX_LABEL_PREFIX
 from ingest.types import Clause, ClauseKind, Document, Target
 from vectorstore.embeddings import get_embeddings
@@ -38,7 +39,8 @@ _QUESTION_WORDS_RE = re.compile(
     r"有没有|是不是|能不能|支持吗|支持|"
     # colloquial question words ("啥时候之前要定下来", "会有什么后果", "算不算")
     r"啥时候|什么时间|之前|以前|以后|之后|到时候|几天|几个|几项|几家|几次|几年|啥|会有什么|会怎么|怎么处理|怎么办|怎么算|"
-    r"后果|算不算|算是|正好|刚好|直接|出来|下来|一共|总共|还能|能报|不让|给不给|不给|会不会|能拿|拿到|大概|到底|一般|是啥|咋|是")
+    r"后果|算不算|算是|正好|刚好|直接|出来|下来|一共|总共|还能|能报|不让|给不给|会不会|能拿|拿到|大概|到底|一般|是啥|咋|"
+    r"几月份|几月|哪个月|几号|是")
 
 
 class Assistant:
@@ -135,6 +137,7 @@ class Assistant:
             # must not be answered with the 省级 award or the 生活补贴 next to it.
             missing = (refusal.missing_level(q, docs) or refusal.missing_benefit_kind(q, docs)
                        or refusal.missing_body(q, docs))
+        missing = missing or refusal.missing_quoted(q, docs)
         if missing:
             near = hits[0].clause if hits else None
             return Draft(refusal.refusal_text(f"{missing}的相关内容", None), _near_quote(near), refused=True)
@@ -271,7 +274,10 @@ class Assistant:
         not enough: e5 scores 0.82–0.89 for relevant and unrelated questions alike.)"""
         if not hits:
             return False
-        return max(self._overlap(q.text, h.clause.text) for h in hits[:3]) >= MIN_OVERLAP
+        # 工信局 is written 工业和信息化局 in the text: the gate also tries the documents' spelling.
+        spelled = _ALIAS_RE.sub(lambda m: re.sub(r"^(?:省委|省|市委|市)", "", ALIASES[m.group(0)]), q.text)
+        return max(max(self._overlap(q.text, h.clause.text), self._overlap(spelled, h.clause.text))
+                   for h in hits[:3]) >= MIN_OVERLAP
 
     def _overlap(self, question: str, text: str) -> float:
         """Share of the question's content characters (question words excluded) found in ``text``."""
@@ -280,7 +286,8 @@ class Assistant:
             # Nothing but question words: let the intent handler decide. Only unknown English: off topic.
             return 0.0 if raw else 1.0
         lowered = text.lower()
-        return sum(len(t) for t in tokens if t in lowered) / sum(len(t) for t in tokens)
+        found = sum(len(t) for t in tokens if t in lowered or any(s in lowered for s in SYNONYMS.get(t, ())))
+        return found / sum(len(t) for t in tokens)
 
     def _content_tokens(self, question: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """Question tokens, computed once per question (an answer asks for them many times).
@@ -301,8 +308,6 @@ class Assistant:
         return tokens, raw
 
     def _scorer(self, q: Query):
-        from app.intent import SYNONYMS
-
         text = q.text.lower()
         tokens = [t for t in self.kb.tokenizer(q.text) if len(t) > 1 or t.isdigit()]
         # Score = how many of the question's characters a sentence covers. jieba's search mode
@@ -434,17 +439,22 @@ class Assistant:
 
     def _definition(self, q: Query, docs: Sequence[Document]) -> Draft | None:
         """"什么是公共数据?" → the sentence that defines it ("本办法所称公共数据，是指…")."""
-        m = re.search(r"什么(?:是|叫)(.{2,12}?)[?？]?$|^(.{2,12}?)(?:是什么|指什么|是指什么|的定义|的含义)", q.text)
+        m = re.search(r"什么(?:是|叫)(.{2,12}?)[?？]?$|^(.{2,14}?)(?:是什么意思|什么意思|是啥意思|怎么理解|是什么|指什么|是指什么|"
+                      r"指的是什么|的定义|的含义)", q.text)
         if not m:
             return None
-        term = (m.group(1) or m.group(2)).strip("“”\"")
+        said = m.group(1) or m.group(2)
+        term = said.strip("“”\"「」")
         pattern = re.compile(rf"[^。\n]*(?:所称{re.escape(term)}|{re.escape(term)}[,，]?是指)[^。\n]*。?")
-        for doc in docs:
-            found = pattern.search(doc.text)
-            clause = self._deepest(doc, found.start()) if found else None
-            if clause is not None:
-                sentence = found.group(0).strip()
-                return Draft(f"根据{clause_ref(clause)}:{_strip_label(sentence)}", (Quote(clause, sentence),))
+        # A quoted term ("“从高不重复”是什么意思?") is explained by the sentence that uses it.
+        quoted = re.compile(rf"[^。；;\n]*{re.escape(term)}[^。；;\n]*[。；;]?") if said != term else None
+        for find in (pattern, quoted):
+            for doc in docs if find is not None else ():
+                found = find.search(doc.text)
+                clause = self._deepest(doc, found.start()) if found else None
+                if clause is not None:
+                    sentence = found.group(0).strip()
+                    return Draft(f"根据{clause_ref(clause)}:{_strip_label(sentence)}", (Quote(clause, sentence),))
         return None
 
     def _deepest(self, doc: Document, offset: int) -> Clause | None:
@@ -969,6 +979,7 @@ def _not_found(hits: Sequence[Hit]) -> Draft:
 # "具体申报通知另行发布", "收益的分配办法另行制定": left to a later rule.
 _DEFERRED_RE = re.compile(r"[^。；;，,：:]*另行(?:制定|发布|通知|明确|规定|印发|公布)[^。；;，,]*")
 _HOW_OR_WHAT_RE = re.compile(r"怎么|如何|怎样|多少|什么|哪些|几|标准|办法|规则|比例|截止|何时")
+_ALIAS_RE = re.compile("|".join(sorted(map(re.escape, ALIASES), key=len, reverse=True)))  # one pass, longest first
 _EXCEPTION_RE = re.compile(r"其中[，,]\s*([^。；;，,]{2,30}?)由([^。；;]{2,60}?)(?:牵头|负责)[^。；;]*[。；;]?")
 _NUM_RE = re.compile(r"\d+(?:\.\d+)?")
 _MARKER_RE = re.compile(r"\[\d+\]")  # generative answers' citation markers are no numbers to ground

@@ -11,6 +11,7 @@ from app.compose import Draft, Quote, clause_ref
 from app.incentives import (MIN_RELEVANCE, CatalogueEntry, EligibilityResult, EnterpriseProfile, Passage, assess,
                             document_catalogue, document_support, general_findings, relevance, topic_score)
 from app.intent import Query
+from app.meta import validity
 from ingest.facts import split_sentences
 from ingest.types import Clause, Document
 
@@ -36,6 +37,10 @@ def eligibility_answer(q: Query, clauses: Sequence[Clause], kb, score: Scorer) -
     docs = sorted(kb.documents, key=lambda d: retrieved.index(d.id) if d.id in retrieved else len(retrieved))
     profile = EnterpriseProfile.from_text(q.text)
     best, strong = _best_entry(q, profile, docs, clauses, score)
+    # A year past the 有效期 ("2027年才完工"), unless a measure's own condition already rules it out.
+    expired = _after_validity(q, docs[:1])
+    if expired is not None and (best is None or assess(profile, best).verdict != "not_eligible"):
+        return expired
     general = [g for d in docs for g in general_findings(profile, d)]
     if general and not strong:
         g = general[0]
@@ -95,6 +100,21 @@ def _verdict_draft(q: Query, result: EligibilityResult, kb, score: Scorer) -> Dr
             if holder is not None:
                 quotes.append(Quote(holder, e.department_text.split("\n")[0]))
     return _draft(parts, quotes)
+
+
+def _after_validity(q: Query, docs: Sequence[Document]) -> Draft | None:
+    """"项目2027年才完工,到时候还能按这个办法申请吗?": a year after the document's 有效期 is
+    answered with the 有效期, not with a measure's conditions."""
+    for doc in docs:
+        found = validity(doc)
+        if found is None:
+            continue
+        clause, sentence, last = found
+        later = [y for y in q.years if y > last]
+        if later:
+            return Draft(f"{clause_ref(clause)}规定:{sentence.rstrip('。')}。您所述{later[0]}年已在有效期之后,"
+                         f"文件未写明届时能否按本文件申请,请关注届时的政策。", (Quote(clause, sentence),))
+    return None
 
 
 def _best_rule(rules: Sequence[Passage], score: Scorer) -> Passage | None:

@@ -873,12 +873,14 @@ def _bound_finding(p: EnterpriseProfile, cond: str, entry: CatalogueEntry | None
                                f"{key or '相关'}{label}"))
             continue
         ok = {"<=": have <= need, "<": have < need, ">=": have >= need, ">": have > need}[op]
+        # 以上、以下、以内、不超过 include the number itself; 超过、低于、不满 do not.
+        edge = "" if have != need else ("(“以上”“以下”“不超过”等包含本数)" if ok else "(“超过”“低于”“不满”等不包含本数)")
         # The enterprise's words, not a computed figure: an answer never shows a number that neither
         # the document nor the question holds ("2017年注册", not "9年").
         shown = as_said
         out.append(Finding("ok" if ok else "fail",
                            f"{'您所述' + shown + '满足' if ok else '条件为'}“{words}”"
-                           + ("" if ok else f",您所述为{shown},{'未达到' if op in ('>=', '>') else '不符合'}")))
+                           + ("" if ok else f",您所述为{shown},{'未达到' if op in ('>=', '>') else '不符合'}") + edge))
     return out
 
 

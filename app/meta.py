@@ -85,6 +85,16 @@ def _unlabelled(sentence: str) -> str:
     return re.sub(r"^第[一二三四五六七八九十百零〇\d]+条\s*", "", sentence)
 
 
+def validity(doc: Document) -> tuple[Clause, str, int] | None:
+    """The 有效期 sentence, its clause and the last year it runs to."""
+    found = _VALIDITY_RE.search(doc.text)
+    years = re.findall(r"(20\d{2})年", found.group(0)) if found else []
+    clause = clause_at(doc, found.start() + len(found.group(0)) - len(found.group(0).lstrip())) if found else None
+    if not found or not years or clause is None:
+        return None
+    return clause, found.group(0).strip(), int(years[-1])
+
+
 def _validity(doc, m, q):
     found = _VALIDITY_RE.search(doc.text)
     if not found:

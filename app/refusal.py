@@ -21,6 +21,7 @@ _SPECIFICS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
          r"多少钱|金额|多少万|(?:补贴|补助|奖励|奖补|资助)(?:标准|多少|金额)|多少\S{0,4}(?:补贴|补助|奖励|奖金|资金)|额度|上限|"
          r"最高多少|面额|比例|how much|拿多少|拿到多少|补多少|给多少|具体数额",
          r"\d+(?:\.\d+)?\s*(?:万元|亿元|元)|\d+(?:\.\d+)?\s*[%％]"),
+        ("份数", r"几份|多少份", r"\d+\s*份|[一二两三四五六七八九十]份"),
         ("联系方式", r"电话|联系方式|邮箱|地址|联系人|热线(?:电话|号码|是多少|多少)|网址", r"电话|\d{3,4}-\d{7,8}|@|地址[:：]|网址|http"),
         ("申报截止时间", r"截止时间|截止日期|申报时间|申请时间|什么时候申报|何时申报|什么时候申请|何时申请|申报期限",
          r"截止|\d{1,2}月\d{1,2}日前|申报时间|申请时间|申报期限"),
@@ -76,6 +77,19 @@ def missing_target_year(q: Query, docs: Sequence[Document]) -> str | None:
 
 
 _TARGET_YEAR_RE = re.compile(r"20\d{2}年(?=目标)")
+
+
+def missing_quoted(q: Query, docs: Sequence[Document]) -> str | None:
+    """A term the question puts in quotes ("专精特新“小巨人”") that no document uses: a named
+    programme or title the text does not have."""
+    from app.incentives import TOPIC_ALIASES
+
+    for term in re.findall(r"[“\"「『]([^”\"」』]{2,20})[”\"」』]", q.text):
+        # "“双跨”" is how users say 跨行业跨领域: any spelling of the same topic counts.
+        spellings = next((g for g in TOPIC_ALIASES if term in g), (term,))
+        if not any(s in d.text for d in docs for s in spellings):
+            return f"“{term}”"
+    return None
 
 
 def missing_place(q: Query, docs: Sequence[Document]) -> str | None:

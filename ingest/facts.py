@@ -294,7 +294,8 @@ def _row_facts(header: list[str], cells: list[str], row: str) -> tuple[list[Targ
         return [], []
     ind = _column(header, "指标", "名称", "项目", "内容", "任务", "事项", "工作")
     goal = _column(header, "目标", "预期", "计划")
-    duty = _column(header, "责任单位", "责任部门", "牵头单位", "责任")
+    duty = _column(header, "责任单位", "责任部门", "牵头单位", "牵头部门", "主管部门", "主管单位", "实施单位", "负责单位",
+                   "负责部门", "责任")
     due = _column(header, "时限", "完成时间", "时间节点", "截止")
     ind = ind if ind is not None else next((i for i, c in enumerate(cells) if re.search(r"[\u4e00-\u9fff]", c)), 0)
     targets = []

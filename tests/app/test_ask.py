@@ -352,6 +352,8 @@ JIEBANG_PLAN = """河川市人民政府办公室
 责任单位：市大数据局（牵头），市委网信办。其中，5G网络建设由市工业和信息化局牵头。
 五、授权运营
 开展公共数据授权运营试点，选择医疗健康、交通运输等领域先行先试，授权运营收益的分配办法另行制定。（市大数据局负责）
+六、其他
+同一项目同时符合本方案和本市其他政策的，按照“从高不重复”的原则予以支持。对上一年度研发投入在500万元以上的揭榜主体，给予一次性奖励20万元。本方案自2024年3月1日起施行，有效期至2026年12月31日。
 """
 
 
@@ -403,3 +405,33 @@ def test_what_the_text_leaves_to_a_later_rule_is_said_plainly(jiebang_assistant:
     assert a.refused and "另行制定" in a.answer
     fields = jiebang_assistant.ask("授权运营试点选哪些领域?")
     assert not fields.refused and "医疗健康" in fields.answer
+
+
+def test_a_quoted_term_is_explained_by_the_sentence_that_uses_it(jiebang_assistant: Assistant) -> None:
+    a = jiebang_assistant.ask("“从高不重复”是什么意思?")
+    assert not a.refused and "按照“从高不重复”的原则予以支持" in a.answer
+    _quotes_verbatim(jiebang_assistant, a)
+
+
+def test_a_quoted_programme_the_text_never_names_is_refused(jiebang_assistant: Assistant) -> None:
+    a = jiebang_assistant.ask("首次评上专精特新“小巨人”有奖励吗?")
+    assert a.refused and "小巨人" in a.answer
+
+
+def test_a_year_after_the_validity_period_is_answered_with_it(jiebang_assistant: Assistant) -> None:
+    a = jiebang_assistant.ask("项目2027年才完工，到时候还能按这个方案申请补助吗?")
+    assert "有效期至2026年12月31日" in a.answer and "2027年已在有效期之后" in a.answer
+    _quotes_verbatim(jiebang_assistant, a)
+
+
+def test_how_many_copies_is_refused_when_the_text_gives_no_number(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The text lists the materials but not how many copies: the list is no answer to "几份"."""
+    from app.indexing import ingest_paths
+
+    root = tmp_path_factory.mktemp("copies")
+    (root / "fund.txt").write_text("河川市专项资金管理办法\n\n第一条　申报主体通过平台提交申报材料。申报材料主要包括："
+                                   "专项资金申请表、营业执照和上年度财务报表。\n", "utf-8")
+    settings = Settings(index_dir=root / "index", data_dir=root / "data", corpus_dir=root, chroma_url=None)
+    assert ingest_paths([root / "fund.txt"], settings).ok
+    a = Assistant.from_settings(settings).ask("纸质申报材料要交几份?")
+    assert a.refused and "份数" in a.answer, a.answer

@@ -113,6 +113,15 @@ def test_table_rows_without_outer_bars_are_rows() -> None:
     assert all(d.duty in text for d in depts)
 
 
+def test_a_support_table_names_departments_in_its_主管部门_column() -> None:
+    text = ("序号 | 支持事项 | 支持标准 | 上限 | 主管部门\n"
+            "1 | 总部落户奖励 | 按实缴注册资本的2% | 300万元 | 市工业和信息化局、市投资促进局")
+    from ingest.facts import table_facts
+
+    _, depts = table_facts(text)
+    assert [d.name for d in depts] == ["市工业和信息化局", "市投资促进局"]
+
+
 def test_a_bare_department_name_matches_any_level() -> None:
     from ingest.departments import matches
 
