@@ -97,7 +97,7 @@ _TIME_ASKED_RE = re.compile(r"多久|多长时间|几个工作日|多少个工�
 _LIST_RE = re.compile(r"哪些[\u4e00-\u9fff“”]{0,6}?(?:奖励|补贴|补助|奖补|支持政策|政策措施|扶持政策)")
 # "还能申报吗?" / "可以申请吗?": asking whether one may apply is an eligibility question even
 # when the question names no benefit (the conditions to apply answer it).
-_MAY_APPLY_RE = re.compile(r"(?:能|可以|可否|能不能|可不可以|还能|还可以)(?:再)?(?:申报|申请|报(?![销告送备道表])|揭榜|参加|参与申报)"
+_MAY_APPLY_RE = re.compile(r"(?:能|可以|可否|能不能|可不可以|还能|还可以)(?:以[\u4e00-\u9fff]{1,8}?(?:名义|身份))?(?:再)?(?:申报|申请|报(?![销告送备道表])|揭榜|参加|参与申报)"
                            r"[\u4e00-\u9fff“”]{0,8}?(?:吗|么|嘛|[?？]|$)")
 
 

@@ -113,6 +113,13 @@ class KnowledgeBase:
         sparse = [(i, s) for i, s in self._bm25.search(question, fetch * 2)
                   if not doc_ids or self._chunks[i].meta.get("doc_id") in doc_ids][:fetch]
         fused = reciprocal_rank_fusion([[h.id for h in dense], [i for i, _ in sparse]])
+        if len(sparse) > 1 and sparse[0][1] >= _BM25_STANDOUT * sparse[1][1] and \
+                sparse[0][0] not in [cid for cid, _ in fused[:k]]:
+            # The question's rare words occur in one chunk only ("…负责解释"): RRF would bury a
+            # chunk the embedding missed, however far ahead BM25 puts it. Keep it among the best.
+            standout = next(x for x in fused if x[0] == sparse[0][0])
+            fused = [x for x in fused if x[0] != standout[0]]
+            fused.insert(min(2, k - 1), standout)
         dense_by_id = {h.id: h.score for h in dense}
         sparse_by_id = dict(sparse)
         hits = []
@@ -143,6 +150,9 @@ class KnowledgeBase:
         q = np.asarray(self._emb.embed_query(question))
         m = np.asarray(self._emb.embed_documents(list(texts)))
         return (m @ q).tolist()
+
+
+_BM25_STANDOUT = 2.0  # BM25 top score ÷ runner-up above which the top chunk always stays in
 
 
 def _bm25_text(h: VectorHit) -> str:

@@ -435,3 +435,21 @@ def test_how_many_copies_is_refused_when_the_text_gives_no_number(tmp_path_facto
     assert ingest_paths([root / "fund.txt"], settings).ok
     a = Assistant.from_settings(settings).ask("纸质申报材料要交几份?")
     assert a.refused and "份数" in a.answer, a.answer
+
+
+def test_a_clause_only_bm25_finds_is_not_buried_by_fusion(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """"有疑问找谁解释?" on the 临沂 PDF: only 第三十八条 says 负责解释, the embedding ranks 30 other
+    chunks above it and reciprocal-rank fusion buried it; its far-ahead BM25 score keeps it in."""
+    from app.config import PROJECT_ROOT
+    from app.indexing import ingest_paths
+
+    root = tmp_path_factory.mktemp("standout")
+    settings = Settings(index_dir=root / "index", data_dir=root / "data", corpus_dir=root, chroma_url=None)
+    assert ingest_paths([PROJECT_ROOT / "eval" / "docs" / "linyi-digital-economy-fund-measures.pdf"], settings).ok
+    a = Assistant.from_settings(settings).ask("这个办法有疑问找谁解释?")
+    assert not a.refused and "本办法由市财政局、市工业和信息化局负责解释" in a.answer, a.answer
+
+
+def test_applying_in_a_branchs_name_is_judged_by_legal_personality(jiebang_assistant: Assistant) -> None:
+    a = jiebang_assistant.ask("总部在济南，这边是分公司，能以分公司名义揭榜吗?")
+    assert a.intent == "eligibility" and a.answer.startswith("不符合申报条件") and "独立法人" in a.answer, a.answer
