@@ -54,6 +54,7 @@ MINIMUMS = {
     "weifang-measures.jsonl": (55, 8),
     "yantai-key-tasks.jsonl": (60, 8),
     "linyi-fund-measures.jsonl": (60, 8),
+    "weihai-rules.jsonl": (55, 8),
 }
 # Plain-text documents are compared as stored; other formats (.docx, .pdf, .html) only have
 # text through the ingest loader, and that loaded text is what quotes must be substrings of.
