@@ -602,18 +602,20 @@ class Assistant:
         if any(w in q.text for w in ("目标", "量化", "指标", "数值")):
             chosen = [c for c in units if bool(c.facts.targets) != negated]
             return facts_list_answer(doc, chosen, "没有量化目标" if negated else "含量化目标")
+        ref = self._referenced(q, docs)
+        # "支持哪几个方向?" / "哪些情况不给支持?": a clause listing (一)(二)(三) answers, even when
+        # the question names money; "哪些补贴" lists the support measures.
+        itemised = self._itemised_list(q, doc) if ref is None and _KINDS_ASKED_RE.search(q.text) else None
+        if itemised is not None:
+            return itemised
         if q.about_incentive:
             return incentive_list_answer(doc, [c for c in units if c.facts.incentives], q.text)
-        ref = self._referenced(q, docs)
         if ref is not None and ref.kind != ClauseKind.CHAPTER and re.search(r"部门|单位", q.text):
             return _clause_departments(ref)
         if ref is None and re.search(r"类|种|情形|行为|原则|方式", q.text):
-            # A clause that lists (一)(二)(三) items and matches the question: list its items.
-            listing = [c for c in doc.clauses if any(k.kind == ClauseKind.ITEM for k in doc.children(c.id))]
-            scored = [(self._overlap(q.text, c.text), self._scorer(q)(c.text), c) for c in listing]
-            best = max(scored, key=lambda x: (x[0], x[1]), default=None)
-            if best is not None and best[0] >= MIN_OVERLAP:
-                return _items_list(best[2], [k for k in doc.children(best[2].id) if k.kind == ClauseKind.ITEM])
+            itemised = self._itemised_list(q, doc)
+            if itemised is not None:
+                return itemised
         chapter = ref or self._chapter_named(q, doc)
         if chapter is not None and chapter.kind == ClauseKind.CHAPTER:
             return _children_list(doc, chapter)
@@ -646,6 +648,17 @@ class Assistant:
         if topical:
             return facts_list_answer(doc, topical, "相关措施")
         return self._content(q, hits, docs, context)
+
+    def _itemised_list(self, q: Query, doc: Document) -> Draft | None:
+        """The items of the clause that lists (一)(二)(三) items and best matches the question."""
+        listing = [c for c in doc.clauses if any(k.kind == ClauseKind.ITEM for k in doc.children(c.id))]
+        score = self._scorer(q)
+        # The lead-in ("专项资金重点支持以下方向：") says what the items are: it breaks ties.
+        scored = [(self._overlap(q.text, c.text), score(c.text.split("\n")[0]), score(c.text), c) for c in listing]
+        best = max(scored, key=lambda x: x[:3], default=None)
+        if best is None or best[0] < MIN_OVERLAP:
+            return None
+        return _items_list(best[3], [k for k in doc.children(best[3].id) if k.kind == ClauseKind.ITEM])
 
     def _chapter_named(self, q: Query, doc: Document) -> Clause | None:
         chapters = [c for c in doc.clauses if c.kind == ClauseKind.CHAPTER]
@@ -979,6 +992,7 @@ def _not_found(hits: Sequence[Hit]) -> Draft:
 # "具体申报通知另行发布", "收益的分配办法另行制定": left to a later rule.
 _DEFERRED_RE = re.compile(r"[^。；;，,：:]*另行(?:制定|发布|通知|明确|规定|印发|公布)[^。；;，,]*")
 _HOW_OR_WHAT_RE = re.compile(r"怎么|如何|怎样|多少|什么|哪些|几|标准|办法|规则|比例|截止|何时")
+_KINDS_ASKED_RE = re.compile(r"方向|领域|情形|情况")
 _ALIAS_RE = re.compile("|".join(sorted(map(re.escape, ALIASES), key=len, reverse=True)))  # one pass, longest first
 _EXCEPTION_RE = re.compile(r"其中[，,]\s*([^。；;，,]{2,30}?)由([^。；;]{2,60}?)(?:牵头|负责)[^。；;]*[。；;]?")
 _NUM_RE = re.compile(r"\d+(?:\.\d+)?")

@@ -109,11 +109,17 @@ _DUE_WHAT_RE = re.compile(r"(?:\d{1,2}月|年)(?:底|末)前?.{0,6}(?:完成|做
 _DEPT_LIST_RE = re.compile(r"(?:牵头|负责|参与|配合|管)(?:的)?[^?？。,，]{0,6}?(?:有哪些|哪些|哪几|什么事|啥事)")
 
 
+# "支持哪几个方向?" / "哪些情况不给支持?": which items of a list, not how many.
+_WHICH_KINDS_RE = re.compile(r"哪(?:几|些)(?:个|项|类|种)?(?:方向|领域|情形|情况)")
+
+
 def classify(text: str) -> str:
     lowered = text.lower()
     if _DUE_WHAT_RE.search(lowered):
         return "list"
     if _DEPT_LIST_RE.search(lowered) and find_in_text(text):
+        return "list"
+    if _WHICH_KINDS_RE.search(lowered):
         return "list"
     if _LIST_RE.search(lowered) and not re.search(r"多少|几", lowered.split("哪些")[0]):
         return "list"

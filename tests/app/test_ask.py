@@ -453,3 +453,23 @@ def test_a_clause_only_bm25_finds_is_not_buried_by_fusion(tmp_path_factory: pyte
 def test_applying_in_a_branchs_name_is_judged_by_legal_personality(jiebang_assistant: Assistant) -> None:
     a = jiebang_assistant.ask("总部在济南，这边是分公司，能以分公司名义揭榜吗?")
     assert a.intent == "eligibility" and a.answer.startswith("不符合申报条件") and "独立法人" in a.answer, a.answer
+
+
+def test_which_directions_lists_the_items_whose_lead_in_names_them(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Two articles list items and both mention 专项资金 and 方向; the one whose lead-in says
+    "支持以下方向" answers "支持哪几个方向?", even though the question names money."""
+    from app.indexing import ingest_paths
+
+    root = tmp_path_factory.mktemp("directions")
+    (root / "fund.txt").write_text(
+        "河川市数字经济专项资金管理办法\n\n第一条　专项资金的分配和使用遵循以下原则：\n（一）聚焦重点方向、择优扶持。\n"
+        "（二）公开透明、公平公正。\n\n第二条　专项资金重点支持以下方向：\n（一）数字产业做大做强。\n（二）制造业数字化转型。\n"
+        "（三）数据要素开发利用。\n\n第三条　申报主体有下列情形之一的，不予支持：\n（一）被列入失信被执行人名单的。\n"
+        "（二）近三年发生重大安全生产事故的。\n", "utf-8")
+    settings = Settings(index_dir=root / "index", data_dir=root / "data", corpus_dir=root, chroma_url=None)
+    assert ingest_paths([root / "fund.txt"], settings).ok
+    assistant = Assistant.from_settings(settings)
+    a = assistant.ask("专项资金主要支持哪几个方向?")
+    assert a.intent == "list" and "数字产业做大做强" in a.answer and "数据要素开发利用" in a.answer, a.answer
+    b = assistant.ask("哪些情况直接不给支持?")
+    assert "失信被执行人" in b.answer and "重大安全生产事故" in b.answer, b.answer
