@@ -58,7 +58,7 @@ MINIMUMS = {
 }
 # Plain-text documents are compared as stored; other formats (.docx, .pdf, .html) only have
 # text through the ingest loader, and that loaded text is what quotes must be substrings of.
-PLAIN_SUFFIXES = {".txt", ".md"}
+PLAIN_SUFFIXES = {".txt"}
 
 
 def find_doc(name: str) -> Path | None:

@@ -218,12 +218,19 @@ def _read_markdown(data: bytes) -> _Decoded:
     """Markdown is read as text with only two kinds of markup removed.
 
     ``# `` heading markers would hide labels such as ``一、`` from the clause parser, and
-    ``**`` inside a sentence would end up in quotes. Everything else (lists, tables, links)
-    stays as written: table rows are already one line each, which is what we want.
+    ``**`` inside a sentence would end up in quotes; HTML comments and table rule rows are
+    not text. Everything else (lists, tables, links) stays as written: table rows are
+    already one line each, which is what we want.
     """
     decoded = _read_text(data)
-    text = _MD_HEADING.sub("", decoded.text).replace("**", "")
+    text = _MD_COMMENT.sub("", decoded.text)  # <!-- notes --> are not shown by any renderer
+    text = _MD_HEADING.sub("", text).replace("**", "")
+    text = _MD_TABLE_RULE.sub("", text)  # |---|:---:| only draws the header line
     return _Decoded(text, decoded.encoding)
+
+
+_MD_COMMENT = re.compile(r"<!--.*?-->\n?", re.S)
+_MD_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$\n?", re.M)
 
 
 # ---------------------------------------------------------------------------------------

@@ -835,3 +835,12 @@ def test_html_page_chrome_without_semantic_tags_is_dropped(tmp_path: Path) -> No
         assert chrome not in text, chrome
     assert text.split("\n") == ["发布日期：2024-03-12 来源：市政府办公室", MEASURE_1, "附件：1.重点任务清单 2.指标表",
                                 "指标 | 市政务服务中心、市大数据局"]
+
+
+def test_markdown_comments_and_table_rules_are_not_text(tmp_path: Path) -> None:
+    page = ("<!-- 说明：本文件为草稿，\n不对外发布 -->\n# 河川市管理办法\n\n**第一条**　为规范管理，制定本办法。\n\n"
+            "| 序号 | 事项 | 牵头部门 |\n|---|:---:|---|\n| 1 | 项目审批 | 市大数据局 |\n")
+    text = load_file(_write(tmp_path / "rules.md", page.encode("utf-8"))).text
+    assert "草稿" not in text and "---" not in text
+    assert text.split("\n")[0] == "河川市管理办法" and "第一条　为规范管理，制定本办法。" in text
+    assert "| 序号 | 事项 | 牵头部门 |\n| 1 | 项目审批 | 市大数据局 |" in text
