@@ -137,7 +137,8 @@ class Assistant:
             # must not be answered with the 省级 award or the 生活补贴 next to it.
             missing = (refusal.missing_level(q, docs) or refusal.missing_benefit_kind(q, docs)
                        or refusal.missing_body(q, docs))
-        missing = missing or refusal.missing_quoted(q, docs)
+        missing = missing or refusal.missing_quoted(q, docs) or (
+            None if q.intent == "eligibility" else refusal.missing_department(q, docs))
         if missing:
             near = hits[0].clause if hits else None
             return Draft(refusal.refusal_text(f"{missing}的相关内容", None), _near_quote(near), refused=True)
@@ -157,7 +158,8 @@ class Assistant:
         deferred = self._deferred(q, draft)
         if deferred is not None:
             return deferred
-        missing = refusal.missing_in(q, quoted)
+        # "运维经费预算是哪个部门在管?" asks who, not for the budget figure.
+        missing = None if q.intent == "lead" else refusal.missing_in(q, quoted)
         # An enterprise's own place ("注册在日照") is for the registration condition to judge.
         place = None if q.intent == "eligibility" else refusal.unmatched_place(q, title, quoted)
         if missing or place:
@@ -883,7 +885,7 @@ def _counted_noun(q: Query) -> str:
     m = _COUNTED_RE.search(q.text)
     noun = m.group(1) if m else ""
     # "多少天内要核实" / "几个点给" count days or points and go on with a verb: no noun is counted.
-    if re.match(r"工作日|小时|分钟|个月|[天日年月周时点倍成次号分秒]", noun) or re.search(r"要|能|给|会|可|应|被|让|是|才|就|得", noun):
+    if re.match(r"工作日|小时|分钟|个月|个人|[天日年月周时点倍成次号分秒]", noun) or re.search(r"要|能|给|会|可|应|被|让|是|才|就|得", noun):
         return ""
     return noun
 

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from app.meta import VALIDITY_WORDS
+from app.meta import OTHER_VALIDITY_RE, VALIDITY_WORDS
 from ingest.departments import find_in_text
 from ingest.numerals import CHINESE_NUMERAL_CHARS, to_int
 
@@ -18,7 +18,7 @@ _INTENT_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("meta", ("文号", "发文字号", "字号", "发布时间", "发布日期", "印发时间", "印发日期", "成文日期", "什么时候印发",
               "什么时候发布", "哪天发布", "哪天印发", "发文单位", "发文机关", "印发单位", "联合印发", "哪些部门联合", "全称", "几大", "发给谁", "主送", "下发给", "依据哪些", "上位", "牵头发文", "哪个单位印发", "哪个部门印发", "谁印发", "谁发布", "哪个单位发布", "由谁印发",
               "哪些单位联合", "标题", "文件名", "叫什么", "几个部分", "多少个部分", "几部分", "多少条", "几条", "多少项措施",
-              "几项措施", "多少措施", "几个方面", "施行日期", "什么时候施行", "何时施行", "开始施行", "起施行", "哪天施行", "开始实施", "起实施", "生效", "哪一年发布",
+              "几项措施", "多少措施", "几个方面", "施行日期", "什么时候施行", "何时施行", "开始施行", "开始执行", "起施行", "哪天施行", "开始实施", "起实施", "生效", "哪一年发布",
               "发的文", "谁发的", "单位发的", "部门发的", "机关发的")),
     ("eligibility", ("算不算", "属不属于", "够不够", "能不能", "能否", "可不可以", "可以申请", "能申请", "申请", "申报", "符合条件", "有没有补贴",
                      "享受", "资格", "能补", "可以补", "也能补", "能享受", "补多少", "最多补", "多少奖励", "奖励多少", "奖励给谁", "我们公司", "我们企业", "我公司", "我司", "我们", "企业可以", "能拿", "能获得",
@@ -123,7 +123,7 @@ def classify(text: str) -> str:
         return "list"
     if _LIST_RE.search(lowered) and not re.search(r"多少|几", lowered.split("哪些")[0]):
         return "list"
-    if any(w in lowered for w in VALIDITY_WORDS):
+    if any(w in lowered for w in VALIDITY_WORDS) and not OTHER_VALIDITY_RE.search(lowered):
         return "meta"  # "政策到期后还能申报吗?" is answered by the document's 有效期
     if _MAY_APPLY_RE.search(lowered) and not _TIME_ASKED_RE.search(lowered):
         return "eligibility"

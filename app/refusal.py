@@ -92,6 +92,28 @@ def missing_quoted(q: Query, docs: Sequence[Document]) -> str | None:
     return None
 
 
+def missing_department(q: Query, docs: Sequence[Document]) -> str | None:
+    """A department the question names that no document names in any spelling ("工信局" in a
+    document whose departments are 市大数据局, 市财政局 …): what it does there is not stated."""
+    from ingest.departments import DEPARTMENT_RE, matches
+
+    from ingest.departments import ALIASES
+
+    # Names the user typed: aliases (工信局) and clean organisation names; a loose match across
+    # words ("千兆城市创建是通管局") is no name.
+    typed = [a for a in ALIASES if a in q.text] + [
+        d for d in q.departments if re.match(r"(?:省委|省|市委|市|区|县)[\u4e00-\u9fff]{1,8}(?:局|厅|委员会|委|办公室)$", d)
+        and not re.search(r"[这那哪由是找谁的些条归和与及、]|(?:布|格|开|全|结|大|新|变)局$", d)]
+    if not typed:
+        return None
+    named = {d.name for doc in docs for c in doc.clauses for d in c.facts.departments}
+    named |= {m.group(0) for doc in docs for m in DEPARTMENT_RE.finditer(doc.text)}
+    for asked in typed:
+        if not any(matches(asked, n) or asked in n for n in named):
+            return asked
+    return None
+
+
 def missing_place(q: Query, docs: Sequence[Document]) -> str | None:
     """A province or city the question names that no document mentions."""
     for place in PLACES:

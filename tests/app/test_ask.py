@@ -473,3 +473,43 @@ def test_which_directions_lists_the_items_whose_lead_in_names_them(tmp_path_fact
     assert a.intent == "list" and "数字产业做大做强" in a.answer and "数据要素开发利用" in a.answer, a.answer
     b = assistant.ask("哪些情况直接不给支持?")
     assert "失信被执行人" in b.answer and "重大安全生产事故" in b.answer, b.answer
+
+
+RULES = """河川市智慧城市建设项目管理细则
+
+第一条　为规范智慧城市建设项目管理，制定本细则。
+第二条　市大数据局负责项目立项审批和验收管理；市财政局负责运维经费预算的审核和拨付；市审计局负责项目资金的审计监督。
+第三条　专家评审组由5名以上单数专家组成。
+第四条　立项批复自印发之日起12个月内未启动采购的，批复自动失效。
+第五条　本细则自2025年4月1日起施行，有效期至2030年3月31日。
+"""
+
+
+@pytest.fixture(scope="module")
+def rules_assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    from app.indexing import ingest_paths
+
+    root = tmp_path_factory.mktemp("rules")
+    (root / "rules.txt").write_text(RULES, "utf-8")
+    settings = Settings(index_dir=root / "index", data_dir=root / "data", corpus_dir=root, chroma_url=None)
+    assert ingest_paths([root / "rules.txt"], settings).ok
+    return Assistant.from_settings(settings)
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("项目的运维经费预算是哪个部门在管?", "市财政局"),  # asks who: no "budget figure" refusal
+    ("评审专家最少要几个人?", "5名以上"),  # 几个人 counts people, not a noun "个人"
+    ("细则从什么时候开始执行，管到哪年?", "有效期至2030年3月31日"),
+    ("立项批复14个月了还没采购，批复还有效吗?", "12个月"),  # a decision's validity, not the document's
+])
+def test_rule_questions_in_plain_words(rules_assistant: Assistant, question: str, expected: str) -> None:
+    a = rules_assistant.ask(question)
+    assert not a.refused and expected in a.answer, a.answer
+    _quotes_verbatim(rules_assistant, a)
+
+
+def test_a_department_the_document_never_names_is_refused(rules_assistant: Assistant) -> None:
+    a = rules_assistant.ask("工信局在智慧城市项目管理里负责什么?")
+    assert a.refused and "工信局" in a.answer, a.answer
+    named = rules_assistant.ask("审计局负责什么?")
+    assert not named.refused and "市审计局" in named.answer
