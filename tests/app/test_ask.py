@@ -4,6 +4,7 @@ follow-ups, verbatim citations and bad input. Expected values are read off the d
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +15,22 @@ from app.config import Settings
 @pytest.fixture(scope="module")
 def assistant(bundled_index: Settings) -> Assistant:
     return Assistant.from_settings(bundled_index)
+
+
+def _assistant_on(factory: pytest.TempPathFactory, name: str, text: str | None = None,
+                  path: Path | None = None) -> Assistant:
+    """The assistant on a real index (tmp dir) of one document: ``text`` saved as a .txt, or ``path``."""
+    from app.indexing import ingest_paths
+
+    root = factory.mktemp(name)
+    if text is not None:
+        path = root / f"{name}.txt"
+        path.write_text(text, "utf-8")
+    settings = Settings(index_dir=root / "index", data_dir=root / "data", corpus_dir=root, chroma_url=None,
+                        api_key=None, auth=None)
+    report = ingest_paths([path], settings)
+    assert report.ok, report.failed
+    return Assistant.from_settings(settings)
 
 
 def _quotes_verbatim(assistant: Assistant, answer) -> None:
@@ -165,14 +182,9 @@ def test_a_question_can_be_limited_to_one_document(writable_index: Settings) -> 
 @pytest.fixture(scope="module")
 def measures_assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     from app.config import PROJECT_ROOT
-    from app.indexing import ingest_paths
 
-    root = tmp_path_factory.mktemp("measures")
-    settings = Settings(index_dir=root / "index", data_dir=root / "data", corpus_dir=root, chroma_url=None,
-                        api_key=None, auth=None)
-    report = ingest_paths([PROJECT_ROOT / "eval" / "docs" / "weifang-digital-economy-measures.docx"], settings)
-    assert not report.failed, report.failed
-    return Assistant.from_settings(settings)
+    return _assistant_on(tmp_path_factory, "measures",
+                         path=PROJECT_ROOT / "eval" / "docs" / "weifang-digital-economy-measures.docx")
 
 
 def test_bare_department_name_lists_a_city_departments_measures(measures_assistant: Assistant) -> None:
@@ -320,14 +332,8 @@ def test_a_place_the_enterprise_names_is_judged_by_the_registration_condition(me
 def test_days_asked_colloquially_are_no_counted_noun(tmp_path_factory: pytest.TempPathFactory, question: str,
                                                      value: str) -> None:
     """"多少天内要核实" counts days: it must not be refused as "天内要核实的数量"."""
-    from app.indexing import ingest_paths
-
-    root = tmp_path_factory.mktemp("days")
-    (root / "fund.txt").write_text("河川市专项资金管理办法\n\n第一条　拟支持项目向社会公示，公示期为7天。\n\n"
-                                   "第二条　对公示期间提出的异议，市工业和信息化局应当在5个工作日内组织调查核实。\n", "utf-8")
-    settings = Settings(index_dir=root / "index", data_dir=root / "data", corpus_dir=root, chroma_url=None)
-    assert ingest_paths([root / "fund.txt"], settings).ok
-    a = Assistant.from_settings(settings).ask(question)
+    a = _assistant_on(tmp_path_factory, "days", "河川市专项资金管理办法\n\n第一条　拟支持项目向社会公示，公示期为7天。\n\n"
+                      "第二条　对公示期间提出的异议，市工业和信息化局应当在5个工作日内组织调查核实。\n").ask(question)
     assert not a.refused and value in a.answer, a.answer
 
 
@@ -359,13 +365,7 @@ JIEBANG_PLAN = """河川市人民政府办公室
 
 @pytest.fixture(scope="module")
 def jiebang_assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
-    from app.indexing import ingest_paths
-
-    root = tmp_path_factory.mktemp("jiebang")
-    (root / "jiebang.txt").write_text(JIEBANG_PLAN, "utf-8")
-    settings = Settings(index_dir=root / "index", data_dir=root / "data", corpus_dir=root, chroma_url=None)
-    assert ingest_paths([root / "jiebang.txt"], settings).ok
-    return Assistant.from_settings(settings)
+    return _assistant_on(tmp_path_factory, "jiebang", JIEBANG_PLAN)
 
 
 @pytest.mark.parametrize("question, said", [
@@ -426,14 +426,8 @@ def test_a_year_after_the_validity_period_is_answered_with_it(jiebang_assistant:
 
 def test_how_many_copies_is_refused_when_the_text_gives_no_number(tmp_path_factory: pytest.TempPathFactory) -> None:
     """The text lists the materials but not how many copies: the list is no answer to "几份"."""
-    from app.indexing import ingest_paths
-
-    root = tmp_path_factory.mktemp("copies")
-    (root / "fund.txt").write_text("河川市专项资金管理办法\n\n第一条　申报主体通过平台提交申报材料。申报材料主要包括："
-                                   "专项资金申请表、营业执照和上年度财务报表。\n", "utf-8")
-    settings = Settings(index_dir=root / "index", data_dir=root / "data", corpus_dir=root, chroma_url=None)
-    assert ingest_paths([root / "fund.txt"], settings).ok
-    a = Assistant.from_settings(settings).ask("纸质申报材料要交几份?")
+    a = _assistant_on(tmp_path_factory, "copies", "河川市专项资金管理办法\n\n第一条　申报主体通过平台提交申报材料。"
+                      "申报材料主要包括：专项资金申请表、营业执照和上年度财务报表。\n").ask("纸质申报材料要交几份?")
     assert a.refused and "份数" in a.answer, a.answer
 
 
@@ -441,12 +435,9 @@ def test_a_clause_only_bm25_finds_is_not_buried_by_fusion(tmp_path_factory: pyte
     """"有疑问找谁解释?" on the 临沂 PDF: only 第三十八条 says 负责解释, the embedding ranks 30 other
     chunks above it and reciprocal-rank fusion buried it; its far-ahead BM25 score keeps it in."""
     from app.config import PROJECT_ROOT
-    from app.indexing import ingest_paths
 
-    root = tmp_path_factory.mktemp("standout")
-    settings = Settings(index_dir=root / "index", data_dir=root / "data", corpus_dir=root, chroma_url=None)
-    assert ingest_paths([PROJECT_ROOT / "eval" / "docs" / "linyi-digital-economy-fund-measures.pdf"], settings).ok
-    a = Assistant.from_settings(settings).ask("这个办法有疑问找谁解释?")
+    pdf = PROJECT_ROOT / "eval" / "docs" / "linyi-digital-economy-fund-measures.pdf"
+    a = _assistant_on(tmp_path_factory, "standout", path=pdf).ask("这个办法有疑问找谁解释?")
     assert not a.refused and "本办法由市财政局、市工业和信息化局负责解释" in a.answer, a.answer
 
 
@@ -458,17 +449,12 @@ def test_applying_in_a_branchs_name_is_judged_by_legal_personality(jiebang_assis
 def test_which_directions_lists_the_items_whose_lead_in_names_them(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Two articles list items and both mention 专项资金 and 方向; the one whose lead-in says
     "支持以下方向" answers "支持哪几个方向?", even though the question names money."""
-    from app.indexing import ingest_paths
-
-    root = tmp_path_factory.mktemp("directions")
-    (root / "fund.txt").write_text(
+    assistant = _assistant_on(
+        tmp_path_factory, "directions",
         "河川市数字经济专项资金管理办法\n\n第一条　专项资金的分配和使用遵循以下原则：\n（一）聚焦重点方向、择优扶持。\n"
         "（二）公开透明、公平公正。\n\n第二条　专项资金重点支持以下方向：\n（一）数字产业做大做强。\n（二）制造业数字化转型。\n"
         "（三）数据要素开发利用。\n\n第三条　申报主体有下列情形之一的，不予支持：\n（一）被列入失信被执行人名单的。\n"
-        "（二）近三年发生重大安全生产事故的。\n", "utf-8")
-    settings = Settings(index_dir=root / "index", data_dir=root / "data", corpus_dir=root, chroma_url=None)
-    assert ingest_paths([root / "fund.txt"], settings).ok
-    assistant = Assistant.from_settings(settings)
+        "（二）近三年发生重大安全生产事故的。\n")
     a = assistant.ask("专项资金主要支持哪几个方向?")
     assert a.intent == "list" and "数字产业做大做强" in a.answer and "数据要素开发利用" in a.answer, a.answer
     b = assistant.ask("哪些情况直接不给支持?")
@@ -487,13 +473,7 @@ RULES = """河川市智慧城市建设项目管理细则
 
 @pytest.fixture(scope="module")
 def rules_assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
-    from app.indexing import ingest_paths
-
-    root = tmp_path_factory.mktemp("rules")
-    (root / "rules.txt").write_text(RULES, "utf-8")
-    settings = Settings(index_dir=root / "index", data_dir=root / "data", corpus_dir=root, chroma_url=None)
-    assert ingest_paths([root / "rules.txt"], settings).ok
-    return Assistant.from_settings(settings)
+    return _assistant_on(tmp_path_factory, "rules", RULES)
 
 
 @pytest.mark.parametrize("question, expected", [
