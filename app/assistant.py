@@ -366,16 +366,32 @@ class Assistant:
                 return Draft(f"根据{clause_ref(owner)}:{sentence}。", (Quote(owner, sentence),))
         return None
 
+    def _rarity(self, q: Query):
+        """A bonus for the question's content words that few clauses use (at most 2 per word)."""
+        tokens = [t for t in self._content_tokens(q.text)[0] if len(t) > 1]
+        n = max(len(self.kb.clauses), 1)
+        share = {t: sum(1 for c in self.kb.clauses.values() if t in c.text) / n for t in tokens}
+        weights = {t: 2.0 * (1.0 - s) ** 4 for t, s in share.items()}
+        # What the department does ("谁来审计" → 审计) says more than the topic words around it.
+        done = _ASKED_DUTY_RE.search(q.text)
+        for t in self.kb.tokenizer(done.group(1)) if done else ():
+            if len(t) > 1 and t in weights:
+                weights[t] += 4.0
+        return lambda sentence: sum(w for t, w in weights.items() if t in sentence)
+
     def _department_sentence(self, q: Query, clauses: Sequence[Clause]) -> Draft | None:
         from ingest.departments import DEPARTMENT_RE
         from ingest.facts import split_sentences
 
         score = self._scorer(q)
+        rare = self._rarity(q)
         best: tuple[float, Clause, str] | None = None
         for rank, clause in enumerate(_dedupe(clauses)):
             for sentence in split_sentences(clause.text):
                 if DEPARTMENT_RE.search(sentence):
-                    s = score(_strip_label(sentence)) - rank * 0.5
+                    # "资金谁来审计?": of "市大数据局负责…项目…；市审计局负责…审计", the sentence with
+                    # the question's rarer word (审计) names the department asked for.
+                    s = score(_strip_label(sentence)) + rare(sentence) - rank * 0.5
                     if best is None or s > best[0]:
                         best = (s, clause, sentence)
         if best is None or best[0] <= 0:
@@ -407,7 +423,8 @@ class Assistant:
         unit = _asked_unit(q)
         if unit:
             # "开放多少个?": a target whose sentence holds a count in that unit comes first.
-            ranked.sort(key=lambda ct: not re.search(rf"\d(?:\.\d+)?\s*{re.escape(unit)}", ct[1].sentence))
+            spelled = _UNIT_SPELLINGS.get(unit, re.escape(unit))
+            ranked.sort(key=lambda ct: not re.search(rf"\d(?:\.\d+)?\s*{spelled}", ct[1].sentence))
         if not _TIME_ASKED_RE.search(q.text):
             # A task table's row fixes a deadline; it answers "什么时候", not "多少" or "多大".
             ranked = [(c, t) for c, t in ranked if not _is_deadline_row(t)] or ranked
@@ -871,7 +888,9 @@ def _children_lead(parent: Clause, children: Sequence[Clause]) -> Draft:
 _COUNTED_RE = re.compile(r"(?:多少|几)(?:个|家|项|条|所|座|台|套|批)?([\u4e00-\u9fff]{2,6}?)(?:[?？,，。]|$|呢|吗)")
 
 
-_ASKED_UNIT_RE = re.compile(r"(?:多少|几)(万亿元|亿元|万元|万个|万家|万户|万台|个|家|户|项|台|座|套|人次|人|场|批|所)")
+_ASKED_UNIT_RE = re.compile(r"(?:多少|几)(万亿元|亿元|万元|万个|万家|万户|万台|个人|个|家|户|项|台|座|套|人次|人|名|场|批|所)")
+# People are counted as 人 or 名 ("5名以上单数专家"); "几个人" counts people, not 个.
+_UNIT_SPELLINGS = {"个人": r"(?:人|名)", "人": r"(?:人|名)", "名": r"(?:人|名)"}
 
 
 def _asked_unit(q: Query) -> str:
@@ -994,6 +1013,7 @@ def _not_found(hits: Sequence[Hit]) -> Draft:
 # "具体申报通知另行发布", "收益的分配办法另行制定": left to a later rule.
 _DEFERRED_RE = re.compile(r"[^。；;，,：:]*另行(?:制定|发布|通知|明确|规定|印发|公布)[^。；;，,]*")
 _HOW_OR_WHAT_RE = re.compile(r"怎么|如何|怎样|多少|什么|哪些|几|标准|办法|规则|比例|截止|何时")
+_ASKED_DUTY_RE = re.compile(r"(?:谁|哪个部门|哪个单位|哪家单位|哪些部门)(?:来|在|去|负责|牵头)?([\u4e00-\u9fff]{2,6})")
 _KINDS_ASKED_RE = re.compile(r"方向|领域|情形|情况")
 _ALIAS_RE = re.compile("|".join(sorted(map(re.escape, ALIASES), key=len, reverse=True)))  # one pass, longest first
 _EXCEPTION_RE = re.compile(r"其中[，,]\s*([^。；;，,]{2,30}?)由([^。；;]{2,60}?)(?:牵头|负责)[^。；;]*[。；;]?")

@@ -464,8 +464,8 @@ def test_which_directions_lists_the_items_whose_lead_in_names_them(tmp_path_fact
 RULES = """河川市智慧城市建设项目管理细则
 
 第一条　为规范智慧城市建设项目管理，制定本细则。
-第二条　市大数据局负责项目立项审批和验收管理；市财政局负责运维经费预算的审核和拨付；市审计局负责项目资金的审计监督。
-第三条　专家评审组由5名以上单数专家组成。
+第二条　市大数据局负责智慧城市项目资金的统筹安排、项目立项审批和验收管理；市财政局负责运维经费预算的审核和拨付；市审计局负责项目资金的审计监督。
+第三条　智慧城市项目的专家评审组由5名以上单数专家组成，评审应当在10个工作日内完成。
 第四条　立项批复自印发之日起12个月内未启动采购的，批复自动失效。
 第五条　本细则自2025年4月1日起施行，有效期至2030年3月31日。
 """
@@ -478,7 +478,8 @@ def rules_assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
 
 @pytest.mark.parametrize("question, expected", [
     ("项目的运维经费预算是哪个部门在管?", "市财政局"),  # asks who: no "budget figure" refusal
-    ("评审专家最少要几个人?", "5名以上"),  # 几个人 counts people, not a noun "个人"
+    ("评审专家最少要几个人?", "5名以上"),  # 几个人 counts people (人 or 名), not a noun "个人"
+    ("智慧城市项目资金谁来审计?", "市审计局"),  # of three duties in one article, the one with the rarer word
     ("细则从什么时候开始执行，管到哪年?", "有效期至2030年3月31日"),
     ("立项批复14个月了还没采购，批复还有效吗?", "12个月"),  # a decision's validity, not the document's
 ])
