@@ -40,7 +40,8 @@ _QUESTION_WORDS_RE = re.compile(
     # colloquial question words ("啥时候之前要定下来", "会有什么后果", "算不算")
     r"啥时候|什么时间|之前|以前|以后|之后|到时候|几天|几个|几项|几家|几次|几年|啥|会有什么|会怎么|怎么处理|怎么办|怎么算|"
     r"后果|算不算|算是|正好|刚好|直接|出来|下来|一共|总共|还能|能报|不让|给不给|会不会|能拿|拿到|大概|到底|一般|是啥|咋|"
-    r"几月份|几月|哪个月|几号|是")
+    r"几月份|几月|哪个月|几号|这边|那边|一个|市里|省里|区里|还要|现在|目前|就行|行不行|报个|能批|还给|好久|这种|那种|要不要|还得|"
+    r"是")
 
 
 class Assistant:
@@ -307,6 +308,9 @@ class Assistant:
         # nothing about relevance; in an all-English question they are all there is.
         mixed = bool(re.search(r"[\u4e00-\u9fff]", question))
         tokens = tuple(t for t in raw if not (mixed and t.isascii() and t.isalpha() and not self.kb.has_term(t)))
+        # An enterprise's own figures ("追加300万", "14个月了") are no words the text must share;
+        # years and clause numbers are checked on their own.
+        tokens = tuple(t for t in tokens if not re.fullmatch(r"\d+(?:\.\d+)?%?", t)) or tokens
         return tokens, raw
 
     def _scorer(self, q: Query):
