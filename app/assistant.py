@@ -289,7 +289,11 @@ class Assistant:
             # Nothing but question words: let the intent handler decide. Only unknown English: off topic.
             return 0.0 if raw else 1.0
         lowered = text.lower()
-        found = sum(len(t) for t in tokens if t in lowered or any(s in lowered for s in SYNONYMS.get(t, ())))
+        shortened = [t for t in tokens if t not in lowered and _abbreviation(t) is not None
+                     and _abbreviation(t).search(lowered)]
+        # jieba also yields the parts of a word (质保金 → 质保, 保金): they go with the word.
+        found = sum(len(t) for t in tokens if t in lowered or any(s in lowered for s in SYNONYMS.get(t, ()))
+                    or any(t in s for s in shortened))
         return found / sum(len(t) for t in tokens)
 
     def _content_tokens(self, question: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -748,6 +752,15 @@ def _strip_question_words(text: str) -> str:
     return _QUESTION_WORDS_RE.sub(" ", text)
 
 
+@functools.lru_cache(maxsize=4096)
+def _abbreviation(token: str) -> re.Pattern[str] | None:
+    """"质保金" is how people shorten 质量保证金: a 3+ character Chinese word matches the text when
+    its characters occur in order with at most two others between each pair."""
+    if len(token) < 3 or not re.fullmatch(r"[\u4e00-\u9fff]+", token):
+        return None
+    return re.compile("[\u4e00-\u9fff]{0,2}".join(map(re.escape, token)))
+
+
 def _title_key(text: str) -> str:
     """Quotes and spaces dropped, and a 市/省 after two characters: "济南公共数据管理办法" names
     《济南市公共数据管理办法》."""
@@ -908,7 +921,7 @@ def _counted_noun(q: Query) -> str:
     m = _COUNTED_RE.search(q.text)
     noun = m.group(1) if m else ""
     # "多少天内要核实" / "几个点给" count days or points and go on with a verb: no noun is counted.
-    if re.match(r"工作日|小时|分钟|个月|个人|[天日年月周时点倍成次号分秒]", noun) or re.search(r"要|能|给|会|可|应|被|让|是|才|就|得", noun):
+    if re.match(r"工作日|小时|分钟|个|比例|比率|百分|占比|[天日年月周时点倍成次号分秒]", noun) or re.search(r"要|能|给|会|可|应|被|让|是|才|就|得", noun):
         return ""
     return noun
 

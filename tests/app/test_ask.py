@@ -468,6 +468,7 @@ RULES = """河川市智慧城市建设项目管理细则
 第三条　智慧城市项目的专家评审组由5名以上单数专家组成，评审应当在10个工作日内完成。
 第四条　立项批复自印发之日起12个月内未启动采购的，批复自动失效。
 第五条　本细则自2025年4月1日起施行，有效期至2030年3月31日。
+第六条　项目资金按合同分期支付，终验合格后支付剩余款项，其中合同金额的3%作为质量保证金。
 """
 
 
@@ -484,6 +485,7 @@ def rules_assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     ("立项批复14个月了还没采购，批复还有效吗?", "12个月"),  # a decision's validity, not the document's
     # Colloquial fillers and the asker's own figures are no words the text must share.
     ("区里这边一个项目批复都下来20个月了，现在还没开始采购，批复还有效吗?", "12个月"),
+    ("质保金留几个点?", "3%"),  # 质保金 is short for 质量保证金; 几个点 counts no noun
 ])
 def test_rule_questions_in_plain_words(rules_assistant: Assistant, question: str, expected: str) -> None:
     a = rules_assistant.ask(question)
