@@ -151,6 +151,10 @@ class Assistant:
         """Refuse when the question asks for something (an amount, a procedure, a city's figure)
         that the quotes the answer would show do not hold."""
         quoted = " ".join(qt.text for qt in draft.quotes)
+        # A point ("1. 项目立项申请文件") is introduced by its parent ("应当提交下列材料："): both hold what is asked.
+        parents = {qt.clause.parent_id for qt in draft.quotes if qt.clause.parent_id} - {qt.clause.id for qt in draft.quotes}
+        quoted += " " + " ".join(_lead_in(self.kb.doc(self.kb.clauses[p].doc_id), self.kb.clauses[p])
+                                 for p in parents if p in self.kb.clauses)
         first = draft.quotes[0].clause if draft.quotes else None
         title = self.kb.doc(first.doc_id).title if first else ""
         tier = refusal.missing_tier(q, first.text) if first is not None else None
@@ -541,9 +545,14 @@ class Assistant:
         clause = self._pick(q, hits, docs, context, want=lambda c: c.kind in _UNITS + (ClauseKind.PREAMBLE,))
         if clause is None or (context is None and not q.refs and not self._relevant(q, hits)):
             return _not_found(hits)
-        specific = refusal.missing_specific(q, clause)
+        parent = self.kb.clauses.get(clause.parent_id or "")
+        lead = _lead_in(self.kb.doc(parent.doc_id), parent) if parent is not None else ""
+        specific = refusal.missing_in(q, f"{clause.text} {lead}")  # "1. 申请文件" under "提交下列材料："
         if specific:
             return Draft(refusal.refusal_text(specific, clause), _near_quote(clause), refused=True)
+        if lead.endswith(("：", ":")) and clause.kind in _UNITS and parent.kind in _UNITS and \
+                re.search(r"哪些|哪几|有什么|都有啥", q.text):
+            clause = parent  # a point of a list: the list answers ("哪些材料?")
         explicit = bool(q.refs) or context is not None or self._titled(q, docs) is not None
         if not explicit:
             clause = self._best_sentence_clause(q, hits, clause)
@@ -678,14 +687,22 @@ class Assistant:
 
     def _itemised_list(self, q: Query, doc: Document) -> Draft | None:
         """The items of the clause that lists (一)(二)(三) items and best matches the question."""
-        listing = [c for c in doc.clauses if any(k.kind == ClauseKind.ITEM for k in doc.children(c.id))]
+        # (一)(二) items, or "1. 2." points under an article ("提交下列材料：1. …").
+        listing = [c for c in doc.clauses if any(k.kind == ClauseKind.ITEM or c.kind == ClauseKind.ARTICLE
+                                                 and k.kind == ClauseKind.ARTICLE for k in doc.children(c.id))]
         score = self._scorer(q)
-        # The lead-in ("专项资金重点支持以下方向：") says what the items are: it breaks ties.
-        scored = [(self._overlap(q.text, c.text), score(c.text.split("\n")[0]), score(c.text), c) for c in listing]
+        # The lead-in ("专项资金重点支持以下方向：", "终验应当具备下列条件：") says what the items are:
+        # it counts as much as all the items together.
+        asked = _KINDS_ASKED_RE.search(q.text)
+        if asked and asked.group(0) in ("条件", "要求"):
+            # "哪些条件": only a list introduced as conditions ("应当具备下列条件：").
+            listing = [c for c in listing if asked.group(0) in _lead_in(doc, c)]
+        scored = [(self._overlap(q.text, _lead_in(doc, c)) + self._overlap(q.text, c.text),
+                   score(_lead_in(doc, c)), score(c.text), self._overlap(q.text, c.text), c) for c in listing]
         best = max(scored, key=lambda x: x[:3], default=None)
-        if best is None or best[0] < MIN_OVERLAP:
+        if best is None or best[3] < MIN_OVERLAP:
             return None
-        return _items_list(best[3], [k for k in doc.children(best[3].id) if k.kind == ClauseKind.ITEM])
+        return _items_list(best[4], [k for k in doc.children(best[4].id) if k.kind in (ClauseKind.ITEM, ClauseKind.ARTICLE)])
 
     def _chapter_named(self, q: Query, doc: Document) -> Clause | None:
         chapters = [c for c in doc.clauses if c.kind == ClauseKind.CHAPTER]
@@ -759,6 +776,14 @@ def _abbreviation(token: str) -> re.Pattern[str] | None:
     if len(token) < 3 or not re.fullmatch(r"[\u4e00-\u9fff]+", token):
         return None
     return re.compile("[\u4e00-\u9fff]{0,2}".join(map(re.escape, token)))
+
+
+def _lead_in(doc: Document, clause: Clause) -> str:
+    """The sentence that introduces a clause's items: its own text before the first child, from
+    the last full stop ("…不超过200万元。申报项目须同时满足以下要求：" → "申报项目须同时满足以下要求：")."""
+    kids = doc.children(clause.id)
+    own = clause.text[: kids[0].start - clause.start] if kids else clause.text
+    return re.split(r"(?<=[。；;])", own.strip())[-1]
 
 
 def _title_key(text: str) -> str:
@@ -1031,7 +1056,7 @@ def _not_found(hits: Sequence[Hit]) -> Draft:
 _DEFERRED_RE = re.compile(r"[^。；;，,：:]*另行(?:制定|发布|通知|明确|规定|印发|公布)[^。；;，,]*")
 _HOW_OR_WHAT_RE = re.compile(r"怎么|如何|怎样|多少|什么|哪些|几|标准|办法|规则|比例|截止|何时")
 _ASKED_DUTY_RE = re.compile(r"(?:谁|哪个部门|哪个单位|哪家单位|哪些部门)(?:来|在|去|负责|牵头)?([\u4e00-\u9fff]{2,6})")
-_KINDS_ASKED_RE = re.compile(r"方向|领域|情形|情况")
+_KINDS_ASKED_RE = re.compile(r"方向|领域|情形|情况|条件|要求|行为")
 _ALIAS_RE = re.compile("|".join(sorted(map(re.escape, ALIASES), key=len, reverse=True)))  # one pass, longest first
 _EXCEPTION_RE = re.compile(r"其中[，,]\s*([^。；;，,]{2,30}?)由([^。；;]{2,60}?)(?:牵头|负责)[^。；;]*[。；;]?")
 _NUM_RE = re.compile(r"\d+(?:\.\d+)?")

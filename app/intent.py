@@ -110,7 +110,7 @@ _DEPT_LIST_RE = re.compile(r"(?:牵头|负责|参与|配合|管)(?:的)?[^?？�
 
 
 # "支持哪几个方向?" / "哪些情况不给支持?": which items of a list, not how many.
-_WHICH_KINDS_RE = re.compile(r"哪(?:几|些)(?:个|项|类|种)?(?:方向|领域|情形|情况)")
+_WHICH_KINDS_RE = re.compile(r"哪(?:几|些)(?:个|项|类|种)?(?:方向|领域|情形|情况|条件|要求|行为)")
 
 
 def classify(text: str) -> str:

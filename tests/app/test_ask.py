@@ -498,3 +498,17 @@ def test_a_department_the_document_never_names_is_refused(rules_assistant: Assis
     assert a.refused and "工信局" in a.answer, a.answer
     named = rules_assistant.ask("审计局负责什么?")
     assert not named.refused and "市审计局" in named.answer
+
+
+def test_which_materials_or_conditions_lists_the_points_of_the_list_that_introduces_them(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    assistant = _assistant_on(
+        tmp_path_factory, "lists",
+        "河川市项目管理细则\n\n第一条　建设单位申请项目立项，应当通过项目管理平台提交下列材料：\n1. 项目立项申请文件；\n"
+        "2. 项目建议书；\n3. 网络安全保障方案。\n\n第二条　项目资金按照合同约定拨付，终验要求见下列各项：\n（一）合同签订后支付30%；\n"
+        "（二）终验合格后支付剩余款项。\n\n第三条　项目申请终验，应当同时具备下列条件：\n（一）已完成全部建设内容；\n"
+        "（二）试运行期满，系统运行稳定。\n")
+    materials = assistant.ask("申请立项要准备哪些材料?")
+    assert not materials.refused and "项目建议书" in materials.answer and "网络安全保障方案" in materials.answer, materials.answer
+    conditions = assistant.ask("终验要满足哪些条件?")
+    assert "试运行期满" in conditions.answer and "合同签订后" not in conditions.answer, conditions.answer
