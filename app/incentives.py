@@ -27,6 +27,7 @@ from typing import Any
 
 from app.compose import clause_ref
 from app.ledger import measure_of, responsible_for
+from app.refusal import PLACES
 from ingest.document import own_text
 from ingest.facts import split_sentences
 from ingest.numerals import to_int
@@ -517,8 +518,6 @@ def _region(text: str) -> str:
     if m:
         return m.group(1) or m.group(2)
     # "烟台的企业可以申报吗?": a known place right before 企业/公司 says where the enterprise is.
-    from app.refusal import PLACES
-
     m = re.search(rf"({'|'.join(PLACES)})(?:市|省)?(?:的|这边的|本地的?)?(?:企业|公司|单位)", text)
     return m.group(1) if m else ""
 
@@ -795,7 +794,6 @@ _BOUND_OPS = {"不高于": "<=", "不超过": "<=", "不大于": "<=", "以下":
               "低于": "<", "小于": "<", "少于": "<", "不满": "<", "不足": "<", "未满": "<", "不到": "<",
               "不低于": ">=", "不少于": ">=", "不小于": ">=", "达到": ">=", "以上": ">=", "及以上": ">=",
               "超过": ">", "高于": ">", "大于": ">"}
-_BOUND_WORDS = {"<=": "不高于", "<": "低于", ">=": "不低于", ">": "超过"}
 # An enterprise's own figures: "PUE是1.4" / "成立两年" / "营收3000万".
 _SAID_NUMBER_RE = re.compile(r"(?P<num>\d+(?:\.\d+)?|[一二两三四五六七八九十]+(?=个月|[个家人年项台套件户岁天]))"
                              r"(?P<unit>万亿元|亿元|万元|元|万人|万户|万个|(?:亿|万)(?![千瓦时度吨人台套个户平米条项件次])|%|％|个月|"
