@@ -21,7 +21,7 @@ from app.compose import _strip_heading as _strip_heading
 from app.config import Settings
 from app.intent import SYNONYMS, Query, understand
 from app.meta import meta_answer
-from ingest.departments import ALIASES
+from ingest.departments import document_spelling
 from ingest.structure import ANNEX_LABEL_PREFIX
 from ingest.types import Clause, ClauseKind, Document, Target
 from vectorstore.embeddings import get_embeddings
@@ -152,9 +152,9 @@ class Assistant:
         that the quotes the answer would show do not hold."""
         quoted = " ".join(qt.text for qt in draft.quotes)
         # A point ("1. 项目立项申请文件") is introduced by its parent ("应当提交下列材料："): both hold what is asked.
-        parents = {qt.clause.parent_id for qt in draft.quotes if qt.clause.parent_id} - {qt.clause.id for qt in draft.quotes}
-        quoted += " " + " ".join(_lead_in(self.kb.doc(self.kb.clauses[p].doc_id), self.kb.clauses[p])
-                                 for p in parents if p in self.kb.clauses)
+        quoted_ids = {qt.clause.id for qt in draft.quotes}
+        quoted += " " + " ".join(dict.fromkeys(self._parent_lead_in(qt.clause) for qt in draft.quotes
+                                               if qt.clause.parent_id not in quoted_ids))
         first = draft.quotes[0].clause if draft.quotes else None
         title = self.kb.doc(first.doc_id).title if first else ""
         tier = refusal.missing_tier(q, first.text) if first is not None else None
@@ -180,6 +180,7 @@ class Assistant:
         later rule. Say so, quoting that piece, instead of presenting the clause as the answer."""
         if q.intent == "lead" or not _HOW_OR_WHAT_RE.search(q.text):
             return None
+        tokens = [t for t in self._content_tokens(q.text)[0] if len(t) > 1]
         for quote in draft.quotes:
             pieces = [p for p in re.split(r"[。；;，,：:]", quote.clause.text) if p.strip()]
             for m in _DEFERRED_RE.finditer(quote.text):
@@ -187,8 +188,7 @@ class Assistant:
                 # Only when the deferred piece is what the question is about: it holds a word of
                 # the question that no other piece of the clause holds (收益, not 试点).
                 others = [p for p in pieces if piece not in p]
-                tokens = self._content_tokens(q.text)[0]
-                if any(t in piece and not any(t in p for p in others) for t in tokens if len(t) > 1):
+                if any(t in piece and not any(t in p for p in others) for t in tokens):
                     return Draft(f"文件未明确具体规定,只写明“{piece}”。", (Quote(quote.clause, piece),), refused=True)
         return None
 
@@ -253,6 +253,11 @@ class Assistant:
                 return c
         return narrowed[0] if narrowed else None
 
+    def _parent_lead_in(self, clause: Clause) -> str:
+        """The sentence of the parent clause that introduces ``clause`` ("" at the top)."""
+        parent = self.kb.clauses.get(clause.parent_id or "")
+        return _lead_in(self.kb.doc(parent.doc_id), parent) if parent is not None else ""
+
     def _ancestors_up_to(self, clause: Clause, top: Clause) -> list[Clause]:
         out: list[Clause] = []
         while clause.id != top.id and clause.parent_id and clause.parent_id in self.kb.clauses:
@@ -282,7 +287,7 @@ class Assistant:
         if not hits:
             return False
         # 工信局 is written 工业和信息化局 in the text: the gate also tries the documents' spelling.
-        spelled = _ALIAS_RE.sub(lambda m: re.sub(r"^(?:省委|省|市委|市)", "", ALIASES[m.group(0)]), q.text)
+        spelled = document_spelling(q.text)
         return max(max(self._overlap(q.text, h.clause.text), self._overlap(spelled, h.clause.text))
                    for h in hits[:3]) >= MIN_OVERLAP
 
@@ -546,7 +551,7 @@ class Assistant:
         if clause is None or (context is None and not q.refs and not self._relevant(q, hits)):
             return _not_found(hits)
         parent = self.kb.clauses.get(clause.parent_id or "")
-        lead = _lead_in(self.kb.doc(parent.doc_id), parent) if parent is not None else ""
+        lead = self._parent_lead_in(clause)
         specific = refusal.missing_in(q, f"{clause.text} {lead}")  # "1. 申请文件" under "提交下列材料："
         if specific:
             return Draft(refusal.refusal_text(specific, clause), _near_quote(clause), refused=True)
@@ -693,16 +698,17 @@ class Assistant:
         score = self._scorer(q)
         # The lead-in ("专项资金重点支持以下方向：", "终验应当具备下列条件：") says what the items are:
         # it counts as much as all the items together.
+        leads = {c.id: _lead_in(doc, c) for c in listing}
         asked = _KINDS_ASKED_RE.search(q.text)
         if asked and asked.group(0) in ("条件", "要求"):
             # "哪些条件": only a list introduced as conditions ("应当具备下列条件：").
-            listing = [c for c in listing if asked.group(0) in _lead_in(doc, c)]
-        scored = [(self._overlap(q.text, _lead_in(doc, c)) + self._overlap(q.text, c.text),
-                   score(_lead_in(doc, c)), score(c.text), self._overlap(q.text, c.text), c) for c in listing]
-        best = max(scored, key=lambda x: x[:3], default=None)
-        if best is None or best[3] < MIN_OVERLAP:
+            listing = [c for c in listing if asked.group(0) in leads[c.id]]
+        whole = {c.id: self._overlap(q.text, c.text) for c in listing}
+        best = max(listing, default=None, key=lambda c: (self._overlap(q.text, leads[c.id]) + whole[c.id],
+                                                         score(leads[c.id]), score(c.text)))
+        if best is None or whole[best.id] < MIN_OVERLAP:
             return None
-        return _items_list(best[4], [k for k in doc.children(best[4].id) if k.kind in (ClauseKind.ITEM, ClauseKind.ARTICLE)])
+        return _items_list(best, [k for k in doc.children(best.id) if k.kind in (ClauseKind.ITEM, ClauseKind.ARTICLE)])
 
     def _chapter_named(self, q: Query, doc: Document) -> Clause | None:
         chapters = [c for c in doc.clauses if c.kind == ClauseKind.CHAPTER]
@@ -1057,7 +1063,6 @@ _DEFERRED_RE = re.compile(r"[^。；;，,：:]*另行(?:制定|发布|通知|明
 _HOW_OR_WHAT_RE = re.compile(r"怎么|如何|怎样|多少|什么|哪些|几|标准|办法|规则|比例|截止|何时")
 _ASKED_DUTY_RE = re.compile(r"(?:谁|哪个部门|哪个单位|哪家单位|哪些部门)(?:来|在|去|负责|牵头)?([\u4e00-\u9fff]{2,6})")
 _KINDS_ASKED_RE = re.compile(r"方向|领域|情形|情况|条件|要求|行为")
-_ALIAS_RE = re.compile("|".join(sorted(map(re.escape, ALIASES), key=len, reverse=True)))  # one pass, longest first
 _EXCEPTION_RE = re.compile(r"其中[，,]\s*([^。；;，,]{2,30}?)由([^。；;]{2,60}?)(?:牵头|负责)[^。；;]*[。；;]?")
 _NUM_RE = re.compile(r"\d+(?:\.\d+)?")
 _MARKER_RE = re.compile(r"\[\d+\]")  # generative answers' citation markers are no numbers to ground

@@ -72,14 +72,25 @@ def _title(doc, m, q):
     return Draft(f"文件标题为《{doc.title}》。", _quote_of(doc, doc.title))
 
 
-def _effective(doc, m, q):
-    found = _EFFECTIVE_RE.search(doc.text)
+def _sentence(doc: Document, pattern: re.Pattern[str]) -> tuple[Clause | None, str] | None:
+    """The first sentence ``pattern`` finds in the document, stripped, and the clause holding it."""
+    found = pattern.search(doc.text)
     if not found:
         return None
     sentence = found.group(0).strip()
-    clause = clause_at(doc, found.start() + len(found.group(0)) - len(found.group(0).lstrip()))
-    return Draft(f"根据{clause_ref(clause)}:{_unlabelled(sentence)}" if clause else sentence,
-                 (Quote(clause, sentence),) if clause else ())
+    return clause_at(doc, found.start() + len(found.group(0)) - len(found.group(0).lstrip())), sentence
+
+
+def _sentence_draft(clause: Clause | None, sentence: str, after: str = "") -> Draft:
+    text = f"根据{clause_ref(clause)}:{_unlabelled(sentence)}" if clause else sentence
+    if after:
+        text = text.rstrip("。") + "。" + after
+    return Draft(text, (Quote(clause, sentence),) if clause else ())
+
+
+def _effective(doc, m, q):
+    found = _sentence(doc, _EFFECTIVE_RE)
+    return _sentence_draft(*found) if found else None
 
 
 def _unlabelled(sentence: str) -> str:
@@ -89,24 +100,18 @@ def _unlabelled(sentence: str) -> str:
 
 def validity(doc: Document) -> tuple[Clause, str, int] | None:
     """The 有效期 sentence, its clause and the last year it runs to."""
-    found = _VALIDITY_RE.search(doc.text)
-    years = re.findall(r"(20\d{2})年", found.group(0)) if found else []
-    clause = clause_at(doc, found.start() + len(found.group(0)) - len(found.group(0).lstrip())) if found else None
-    if not found or not years or clause is None:
+    found = _sentence(doc, _VALIDITY_RE)
+    years = re.findall(r"(20\d{2})年", found[1]) if found else []
+    if not found or not years or found[0] is None:
         return None
-    return clause, found.group(0).strip(), int(years[-1])
+    return found[0], found[1], int(years[-1])
 
 
 def _validity(doc, m, q):
-    found = _VALIDITY_RE.search(doc.text)
+    found = _sentence(doc, _VALIDITY_RE)
     if not found:
         return _effective(doc, m, q)
-    sentence = found.group(0).strip()
-    clause = clause_at(doc, found.start() + len(found.group(0)) - len(found.group(0).lstrip()))
-    text = f"根据{clause_ref(clause)}:{_unlabelled(sentence)}" if clause else sentence
-    if _AFTER_EXPIRY_RE.search(q):
-        text = text.rstrip("。") + "。文件未写明到期后的安排,以届时发布的政策为准。"
-    return Draft(text, (Quote(clause, sentence),) if clause else ())
+    return _sentence_draft(*found, "文件未写明到期后的安排,以届时发布的政策为准。" if _AFTER_EXPIRY_RE.search(q) else "")
 
 
 def _counts(doc, m, q):

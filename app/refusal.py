@@ -95,9 +95,7 @@ def missing_quoted(q: Query, docs: Sequence[Document]) -> str | None:
 def missing_department(q: Query, docs: Sequence[Document]) -> str | None:
     """A department the question names that no document names in any spelling ("工信局" in a
     document whose departments are 市大数据局, 市财政局 …): what it does there is not stated."""
-    from ingest.departments import DEPARTMENT_RE, matches
-
-    from ingest.departments import ALIASES
+    from ingest.departments import ALIASES, matches
 
     # Names the user typed: aliases (工信局) and clean organisation names; a loose match across
     # words ("千兆城市创建是通管局") is no name.
@@ -106,12 +104,20 @@ def missing_department(q: Query, docs: Sequence[Document]) -> str | None:
         and not re.search(r"[这那哪由是找谁的些条归和与及、]|(?:布|格|开|全|结|大|新|变)局$", d)]
     if not typed:
         return None
-    named = {d.name for doc in docs for c in doc.clauses for d in c.facts.departments}
-    named |= {m.group(0) for doc in docs for m in DEPARTMENT_RE.finditer(doc.text)}
+    named = {n for doc in docs for n in _departments_named(doc.text)}
+    named |= {d.name for doc in docs for c in doc.clauses for d in c.facts.departments}
     for asked in typed:
         if not any(matches(asked, n) or asked in n for n in named):
             return asked
     return None
+
+
+@lru_cache(maxsize=64)
+def _departments_named(text: str) -> frozenset[str]:
+    """Every organisation name in a document's text, once per text (a str caches its hash)."""
+    from ingest.departments import DEPARTMENT_RE
+
+    return frozenset(m.group(0) for m in DEPARTMENT_RE.finditer(text))
 
 
 def missing_place(q: Query, docs: Sequence[Document]) -> str | None:

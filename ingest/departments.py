@@ -83,6 +83,15 @@ def matches(query_name: str, doc_name: str) -> bool:
     return q == bare_q or d == bare_d or typed == _strip_level(typed)
 
 
+def document_spelling(text: str) -> str:
+    """``text`` with each alias written as documents write it, without the level: "材料报到市工信局"
+    → "材料报到工业和信息化局" (one pass, longest alias first, so 数据局 inside 大数据局 stays)."""
+    return _ALIAS_RE.sub(lambda m: _strip_level(ALIASES[m.group(0)]), text)
+
+
+_ALIAS_RE = re.compile("|".join(sorted(map(re.escape, ALIASES), key=len, reverse=True)))
+
+
 def _strip_level(name: str) -> str:
     return re.sub(r"^(?:省委|省|市委|市)", "", name)
 
