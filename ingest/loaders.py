@@ -1210,7 +1210,7 @@ def _continues(prev: str, line: str, full_width: float) -> bool:
 
 def _display_width(line: str) -> int:
     """Width in half-width cells: CJK characters count 2, so mixed lines compare fairly."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line.strip())
+    return sum(2 if _is_wide(ch) else 1 for ch in line.strip())
 
 
 # ---------------------------------------------------------------------------------------
@@ -1321,13 +1321,9 @@ def _html_cell_text(cell: Tag) -> str:
     for piece in (_HTML_SPACE.sub(" ", t.replace("\xa0", " ")).strip(" ") for t in cell.stripped_strings):
         if not piece:
             continue
-        joined = out and not (_CJK_END_RE.search(out) and _CJK_START_RE.match(piece))
+        joined = out and not (_is_cjk(out[-1]) and _is_cjk(piece[0]))
         out += (" " if joined else "") + piece
     return out
-
-
-_CJK_END_RE = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]$")
-_CJK_START_RE = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 
 
 # ---------------------------------------------------------------------------------------

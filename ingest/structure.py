@@ -222,10 +222,10 @@ def _build_tree(lines: list[_Line], special: list[_Node], body_start: int, body_
             last_body_end = ln.end
             continue
         head = _match_heading(ln.text, rules, stack, last_seen)
-        if head is None and stack and _names_duty(ln.text) and _duty_line_closes(stack[-1], ln.text, with_duty):
-            # "责任单位:…" after (1)(2)(3) points names who does the whole task, not point (3).
-            _close(stack, stack[-1].rank, last_body_end)
         if head is None and stack and _names_duty(ln.text):
+            if _duty_line_closes(stack[-1], ln.text, with_duty):
+                # "责任单位:…" after (1)(2)(3) points names who does the whole task, not point (3).
+                _close(stack, stack[-1].rank, last_body_end)
             with_duty.add(id(stack[-1]))
         if head is None:
             if not last_seen and preamble is None:
