@@ -81,6 +81,12 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+def _folded(text: str) -> str:
+    """What answers are compared in: NFKC with whitespace removed (a PDF or web page breaks
+    lines and spaces Chinese text where the gold string has none)."""
+    return "".join(normalize(text).split())
+
+
 def judge_answer(answer: str, refused: bool, answerable: bool, must_include: Sequence[str],
                  must_not_include: Sequence[str]) -> tuple[bool, str]:
     """Whether an answer is correct, and a short reason when it is not.
@@ -88,15 +94,15 @@ def judge_answer(answer: str, refused: bool, answerable: bool, must_include: Seq
     >>> judge_answer("由省大数据局负责", False, True, ["省大数据局"], ["省科技厅"])
     (True, '')
     """
-    text = normalize(answer)
-    forbidden = [s for s in must_not_include if normalize(s) in text]
+    text = _folded(answer)
+    forbidden = [s for s in must_not_include if _folded(s) in text]
     if not answerable:
         if not refused:
             return False, "not refused"
         return (False, "refused but mentions: " + "、".join(forbidden)) if forbidden else (True, "")
     if refused:
         return False, "refused"
-    missing = [s for s in must_include if normalize(s) not in text]
+    missing = [s for s in must_include if _folded(s) not in text]
     reasons = []
     if missing:
         reasons.append("missing: " + "、".join(missing))

@@ -28,7 +28,7 @@ from typing import Any
 
 from eval import generative, metrics
 from eval.baselines import BASELINES, RANK_DEPTH, Piece, Response, build_baseline
-from eval.gold_set import GoldItem, GoldSet, GoldSetError, default_gold_files, find_doc, load_gold_sets
+from eval.gold_set import DOC_DIRS, GoldItem, GoldSet, GoldSetError, default_gold_files, find_doc, load_gold_sets
 from eval.generative import LLM
 from eval.metrics import GenerationTrace, GoldSpan, ItemResult, Summary
 
@@ -38,7 +38,7 @@ OURS = "policyqa"
 SYSTEMS: tuple[str, ...] = (OURS, LLM, *BASELINES)
 CHECKED = {"answer_accuracy": "accuracy", "refusal_accuracy": "refusal_accuracy"}  # threshold key → Summary field
 
-Responder = Callable[[str], Response]
+Responder = Callable[..., Response]  # (question, doc=None) → Response
 _WARM_UP = "数字经济由哪些部门负责?"
 
 
@@ -130,8 +130,9 @@ def _load_docs(sets: Sequence[GoldSet]) -> dict[str, _Doc]:
     from ingest.loaders import load_file
 
     out: dict[str, _Doc] = {}
-    for name in dict.fromkeys(d for s in sets for d in s.docs):
-        path = find_doc(name)
+    dirs = {d: s.doc_dir for s in sets for d in s.docs}
+    for name, doc_dir in dirs.items():
+        path = find_doc(name, (doc_dir,) if doc_dir else DOC_DIRS)
         try:
             doc = parse_document(load_file(path))
         except IngestError as ex:
@@ -211,6 +212,8 @@ def _run_systems(systems: Sequence[str], sets: Sequence[GoldSet], docs: dict[str
                     continue
                 if name == OURS:
                     respond = _responder(_ours(set_docs, ours))
+                elif gold_set.scoped:  # a baseline has no document filter: one index per document
+                    respond = _per_document(name, set_docs, embeddings)
                 else:
                     respond = build_baseline(name, [(n, d.text) for n, d in set_docs.items()], embeddings).respond
                 results[name] += _run_one(f"{gold_set.name}/{name}", respond, gold_set, docs, golds)
@@ -222,13 +225,24 @@ def _run_systems(systems: Sequence[str], sets: Sequence[GoldSet], docs: dict[str
     return results
 
 
+def _per_document(name: str, set_docs: dict[str, _Doc], embeddings) -> Responder:
+    systems = {n: build_baseline(name, [(n, d.text)], embeddings) for n, d in set_docs.items()}
+    first = next(iter(systems.values()))
+
+    def respond(question: str, doc: str | None = None) -> Response:
+        return systems.get(doc or "", first).respond(question)
+
+    return respond
+
+
 def _run_one(label: str, respond: Responder, gold_set: GoldSet, docs: dict[str, _Doc],
              golds: dict[str, _Gold]) -> list[ItemResult]:
     from tqdm import tqdm
 
     respond(_WARM_UP)  # first-call costs (jieba dictionary, model buffers) are not per question
     with tqdm(gold_set.items, desc=label, unit="q", file=sys.stderr, mininterval=0.5, dynamic_ncols=True) as bar:
-        return [judge(item, gold_set.name, respond(item.question), docs, golds[item.id]) for item in bar]
+        return [judge(item, gold_set.name, respond(item.question, item.doc if gold_set.scoped else None), docs,
+                      golds[item.id]) for item in bar]
 
 
 def _run_llm(run: _LLMRun, settings, gold_set: GoldSet, docs: dict[str, _Doc],
@@ -274,11 +288,12 @@ def _ours(docs: dict[str, _Doc], settings):
 def _responder(assistant) -> Responder:
     """Questions to the assistant, answers in the metrics' shape."""
 
-    def respond(question: str) -> Response:
+    def respond(question: str, doc: str | None = None) -> Response:
         t0 = time.perf_counter()
-        answer = assistant.ask(question)
+        answer = assistant.ask(question, doc=doc)
         elapsed = (time.perf_counter() - t0) * 1000
-        hits = assistant.kb.search(question, k=RANK_DEPTH)
+        scope = [d.id for d in assistant.kb.documents if d.source == doc] if doc else None
+        hits = assistant.kb.search(question, k=RANK_DEPTH, doc_ids=scope)
         return Response(
             answer.answer, answer.refused,
             tuple(Piece(c.doc, c.quote, c.start, c.clause_id or None) for c in answer.citations),
