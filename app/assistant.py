@@ -127,6 +127,20 @@ class Assistant:
         return None
 
     def _answer(self, q: Query, history: Sequence[str]) -> Draft:
+        if self.settings.answerer != "evidence":
+            return self._rules(q, history)
+        from app.answering.pipeline import answer
+
+        # Who leads a measure, a document's own metadata and lists over the clause tree are read
+        # from the facts parsed at ingest (duty lines, 文号/落款, children); everything else, and
+        # whatever those handlers cannot answer, from the sentences that answer it.
+        if q.intent in _STRUCTURED:
+            draft = self._rules(q, history)
+            if not draft.refused:
+                return draft
+        return answer(self.kb, q.text, q.scope, history)
+
+    def _rules(self, q: Query, history: Sequence[str]) -> Draft:
         context = self._context_clause(q, history)
         hits = self._rerank(q, self.kb.search(self._search_text(q, context), k=self.settings.top_k,
                                               doc_ids=q.scope or None))
@@ -760,6 +774,7 @@ class Assistant:
                         quote=quote.text, clause_id=clause.id, start=pos, clause_text=clause.text)
 
 
+_STRUCTURED = ("lead", "list", "meta")
 _HANDLERS = {
     "lead": Assistant._lead,
     "target": Assistant._target,

@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     max_upload_mb: int = Field(20, ge=1)
     chunk_chars: int = Field(500, ge=100)
     top_k: int = Field(8, ge=1, le=50)
+    answerer: str = Field("evidence", description="evidence(默认:逐句选证据)或 rules(旧的规则答题器)")
 
     @property
     def feedback_file(self) -> Path:
