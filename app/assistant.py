@@ -129,16 +129,64 @@ class Assistant:
     def _answer(self, q: Query, history: Sequence[str]) -> Draft:
         if self.settings.answerer != "evidence":
             return self._rules(q, history)
-        from app.answering.pipeline import answer
+        from app.answering.pipeline import answer_question
+        from app.answering.query import understand as understand_parts
 
         # Who leads a measure, a document's own metadata and lists over the clause tree are read
-        # from the facts parsed at ingest (duty lines, 文号/落款, children); everything else, and
-        # whatever those handlers cannot answer, from the sentences that answer it.
-        if q.intent in _STRUCTURED:
+        # from the facts parsed at ingest (duty lines, 文号/落款, children), and an enterprise's
+        # question gets the eligibility checker's verdict when it reaches one; everything else,
+        # and whatever those handlers cannot answer, from the sentences that answer it.
+        # A question of several parts ("奖多少?找哪个部门?") is for the evidence: a handler answers one.
+        asked = understand_parts(q.text)
+        single = len({p.facets for p in asked.parts}) == 1
+        if q.intent in _STRUCTURED and single:
             draft = self._rules(q, history)
             if not draft.refused:
                 return draft
-        return answer(self.kb, q.text, q.scope, history)
+        hits = self.kb.search(q.text, k=self.settings.top_k, doc_ids=q.scope or None)
+        early = self._precheck(q, hits, single)
+        if early is not None:
+            return early
+        if q.intent == "eligibility":
+            draft = self._rules(q, history)
+            if not draft.refused and draft.answer.startswith(_VERDICTS):
+                return draft
+        draft = answer_question(self.kb, asked, q.scope, history)
+        return draft if draft.refused else self._check_evidence(q, draft)
+
+    def _check_evidence(self, q: Query, draft: Draft) -> Draft:
+        """The refusal checks that read an answer's quotes: a tier the measure does not list, a
+        piece the text leaves to a later rule, a specific (召集人, 各阶段标准, 截止时间) no quote holds."""
+        quoted = " ".join(qt.text for qt in draft.quotes)
+        first = draft.quotes[0].clause if draft.quotes else None
+        tier = refusal.missing_tier(q, first.text) if first is not None else None
+        if tier:
+            return Draft(refusal.refusal_text(tier, first), _near_quote(first), refused=True)
+        deferred = self._deferred(q, draft)
+        if deferred is not None:
+            return deferred
+        missing = None if q.intent == "lead" else refusal.missing_in(q, quoted, refusal.EVIDENCE_CHECKED)
+        if missing:
+            return Draft(refusal.refusal_text(missing, first), _near_quote(first), refused=True)
+        return draft
+
+    def _precheck(self, q: Query, hits: Sequence[Hit], single: bool = True) -> Draft | None:
+        """Refusal checks before any answer: a year, place, level, benefit kind, quoted name or
+        department the documents never mention. A baseline year asked beside a target year
+        ("2025年目标?2020年是多少?") is a question of its own, not a target of that year."""
+        docs = self._docs_for(q, hits)
+        missing = None if q.intent == "eligibility" else (
+            refusal.missing_year(q, docs) or refusal.missing_place(q, docs)
+            or (refusal.missing_target_year(q, docs) if single else None))
+        if not missing and q.intent not in ("meta", "list"):
+            missing = (refusal.missing_level(q, docs) or refusal.missing_benefit_kind(q, docs)
+                       or refusal.missing_body(q, docs))
+        missing = missing or refusal.missing_quoted(q, docs) or (
+            None if q.intent == "eligibility" else refusal.missing_department(q, docs))
+        if missing:
+            near = hits[0].clause if hits else None
+            return Draft(refusal.refusal_text(f"{missing}的相关内容", None), _near_quote(near), refused=True)
+        return None
 
     def _rules(self, q: Query, history: Sequence[str]) -> Draft:
         context = self._context_clause(q, history)
@@ -775,6 +823,7 @@ class Assistant:
 
 
 _STRUCTURED = ("lead", "list", "meta")
+_VERDICTS = ("不符合", "符合")  # the eligibility checker decided (not "能否享受需进一步确认")
 _HANDLERS = {
     "lead": Assistant._lead,
     "target": Assistant._target,

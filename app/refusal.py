@@ -251,12 +251,17 @@ def missing_specific(q: Query, clause: Clause | None) -> str | None:
     return missing_in(q, clause.text if clause is not None else "")
 
 
-def missing_in(q: Query, text: str) -> str | None:
+def missing_in(q: Query, text: str, skip: frozenset[str] = frozenset()) -> str | None:
     """What the question asks for that ``text`` (the quotes an answer would show) does not hold."""
     for what, asks, present in _SPECIFICS:
-        if asks.search(q.text) and not present.search(text):
+        if what not in skip and asks.search(q.text) and not present.search(text):
             return what
     return None
+
+
+# Checked by the evidence answerer itself (an amount, a rate: the asked facet must show in its
+# evidence), or written too many ways for one pattern (资金规模由…亿元提升到…, 怎么申请 … 由…另行制定).
+EVIDENCE_CHECKED = frozenset({"具体金额或补贴标准", "预算或资金总额", "申报流程或材料"})
 
 
 def unmatched_place(q: Query, doc_title: str, text: str) -> str | None:

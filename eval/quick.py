@@ -17,12 +17,13 @@ from eval import metrics
 from eval.gold_set import DOC_DIRS, GOLD_DIR, default_gold_files, find_doc, load_gold
 
 
-def _assistant(gold_set, cache: Path):
+def _assistant(gold_set, cache: Path, answerer: str | None = None):
     from app.assistant import Assistant
     from app.config import get_settings
     from app.indexing import ingest_paths
 
-    settings = get_settings().model_copy(update={"index_dir": cache / gold_set.name, "chroma_url": None})
+    settings = get_settings().model_copy(update={"index_dir": cache / gold_set.name, "chroma_url": None,
+                                                 **({"answerer": answerer} if answerer else {})})
     if not (cache / gold_set.name / "CURRENT").exists():
         dirs = (gold_set.doc_dir,) if gold_set.doc_dir else DOC_DIRS
         ingest_paths([find_doc(d, dirs) for d in gold_set.docs], settings, rebuild=True)
@@ -35,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--fails", nargs="*", default=[], help="sets whose failures are printed")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/pqa-quick"))
     ap.add_argument("--out", type=Path, default=None, help="write every answer as JSON lines")
+    ap.add_argument("--answerer", default=None, help="evidence | rules (default: the configured one)")
     args = ap.parse_args(argv)
     files = default_gold_files()
     sets = [load_gold(p) for p in files]
@@ -43,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out.open("w", encoding="utf-8") if args.out else None
     total = [0, 0]
     for gs in sets:
-        assistant = _assistant(gs, args.cache)
+        assistant = _assistant(gs, args.cache, args.answerer)
         by_type: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0])
         refused_answerable = 0
         lat = []
@@ -58,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
             refused_answerable += item.answerable and a.refused
             if out:
                 out.write(json.dumps({"set": gs.name, "id": item.id, "ok": ok, "q": item.question, "a": a.answer,
-                                      "refused": a.refused, "reason": reason}, ensure_ascii=False) + "\n")
+                                      "refused": a.refused, "reason": reason,
+                                      "clauses": [c.clause_id for c in a.citations], "intent": a.intent}, ensure_ascii=False) + "\n")
             if not ok and gs.name in args.fails:
                 print(f"---- {item.id} {item.type} {item.question}\n  A: {a.answer[:220]}\n  R: {reason[:120]}")
         n_ok = sum(v[0] for v in by_type.values())

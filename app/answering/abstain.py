@@ -31,6 +31,10 @@ _GENERIC_PLACE_RE = re.compile(r"^(?:本|全|我|该|各|外|这|那|哪|每|此
                                r"校区|矿区|库区|牧区|山区|林区|灾区|试验区|示范区|开发区|功能区|保护区|自贸区|上市|城市|超市|"
                                r"门市|股市|楼市|都市)$")
 _ORPHAN_RE = re.compile(r"^(?:那|那么)(?:它|它们|这个|这条|这项|其)?.{0,10}呢[?？]?$|^(?:它|它们)(?:的)?(?:目标|内容|要求|期限)")
+_ENGLISH_QUESTION_WORDS = frozenset("what who which when where how does did the and for with are was that this "
+                                    "from about into".split())
+
+
 @dataclass(frozen=True, slots=True)
 class Refusal:
     what: str  # what the documents do not state, for "文件未明确{what}"
@@ -49,6 +53,12 @@ def before_retrieval(q: Question, docs: Sequence[Document], has_history: bool) -
             span = f"第{numbers[0]}至第{numbers[-1]}{ref.kind}" if len(numbers) > 1 else f"第{numbers[0]}{ref.kind}"
             return Refusal("", f"文件中没有{ref.written}(该文件共有{span})。")
     texts = [d.text for d in docs]
+    if not re.search(r"[\u4e00-\u9fff]", q.text):
+        # An English question over Chinese documents: only its words the documents use can tie it to them.
+        words = [w for w in re.findall(r"[A-Za-z]{3,}", q.text) if w.lower() not in _ENGLISH_QUESTION_WORDS]
+        lowered = [t.lower() for t in texts]
+        if words and sum(any(w.lower() in t for t in lowered) for w in words) < max(1, len(words) / 2):
+            return Refusal("该问题的相关内容")
     for y in q.years:
         if not any(str(y) in t for t in texts):
             return Refusal(f"{y}年的相关内容")

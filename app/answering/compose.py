@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from app.answering.evidence import Evidence, Scorer, Sentence
-from app.answering.query import FACET_EVIDENCE
+from app.answering.query import FACET_EVIDENCE, STRICT
 
 CONCISE = 150  # a direct answer (who, how much, when) fits in this many characters
 _SEGMENT_RE = re.compile(r"[^，,；;：:]+[，,；;：:]?")
@@ -35,27 +35,50 @@ def _joined(text: str) -> str:
 
 
 def _trim(sentence: Sentence, evidence: Evidence, scorer: Scorer) -> Piece:
-    """The whole sentence when short; else the window of segments that best covers the
-    question and shows the asked facets, within CONCISE characters."""
+    """The whole sentence when short and about one figure; else the window of segments that best
+    covers the question and shows the asked facets, within CONCISE characters ("电信业务收入增长
+    多少?" keeps "电信业务收入增幅超过7%", not the 20% of 电信业务总量 before it)."""
     text = sentence.text
-    if len(text) <= CONCISE:
+    segs = _segments(text)
+    facets = [f for f in evidence.question.facets if f in STRICT]
+    valued = [any(FACET_EVIDENCE[f].search(text[a:b]) for f in facets) for a, b in segs]
+    if len(segs) < 2 or (len(text) <= CONCISE and sum(valued) < 2):
         return Piece(sentence, text, sentence.start)
-    segs = [(m.start(), m.end()) for m in _SEGMENT_RE.finditer(text)]
-    if len(segs) < 2:
-        return Piece(sentence, text, sentence.start)
-    facets = evidence.question.facets
-    best, best_value = (0, len(text)), -1.0
+    best, best_value = (0, len(text)), -1e9
     for i in range(len(segs)):
         for j in range(i, len(segs)):
             a, b = segs[i][0], segs[j][1]
             if b - a > CONCISE and j > i:
                 break
             window = text[a:b]
-            shown = sum(1 for f in facets if FACET_EVIDENCE[f].search(window))
-            value = scorer.coverage(scorer.words, window) + 0.3 * shown - 0.0005 * (b - a)
+            shown = sum(1 for f in evidence.question.facets if FACET_EVIDENCE[f].search(window))
+            extra = max(0, sum(valued[i:j + 1]) - len(evidence.question.parts))
+            value = (scorer.coverage(scorer.words, window) + 0.3 * min(shown, 1) - EXTRA_VALUE * extra
+                     - 0.0005 * (b - a))
             if value > best_value:
                 best, best_value = (a, b), value
     a, b = best
     piece = text[a:b].strip()
     offset = text.find(piece, a)
     return Piece(sentence, piece, sentence.start + offset)
+
+
+def _segments(text: str) -> list[tuple[int, int]]:
+    """Comma-separated segments; a condition ("对…的，", "凡…的，") stays with the segment it
+    conditions, so a window never shows whom a benefit is for without the benefit."""
+    segs: list[tuple[int, int]] = []
+    hold = None
+    for m in _SEGMENT_RE.finditer(text):
+        a, b = (hold, m.end()) if hold is not None else (m.start(), m.end())
+        if _CONDITION_SEGMENT_RE.search(text[m.start():m.end()]) and m.end() < len(text):
+            hold = a
+            continue
+        hold = None
+        segs.append((a, b))
+    if hold is not None:
+        segs.append((hold, len(text)))
+    return segs
+
+
+_CONDITION_SEGMENT_RE = re.compile(r"^(?:对|凡|经|符合|属于)[^，,；;]*[，,]$|的[，,]$")
+EXTRA_VALUE = 0.12  # a figure the question does not ask about costs a window this much

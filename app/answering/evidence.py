@@ -25,7 +25,7 @@ from functools import lru_cache
 from app.answering.query import DEPARTMENT_NAME, FACET_EVIDENCE, STRICT, Part, Question, lexicon
 from ingest.types import Clause, Document
 
-WEIGHTS = {"cover": 1.0, "part": 0.6, "context": 0.35, "facet": 0.55, "rank": 0.25, "short": 0.4, "question": 0.3}
+WEIGHTS = {"cover": 1.2, "part": 1.2, "context": 0.35, "facet": 0.55, "rank": 0.25, "short": 0.4, "question": 0.0}
 SOFT_FACETS = frozenset({"condition", "list"})  # shown by many sentences: half weight
 _SENTENCE_END_RE = re.compile(r"(?<=[。！？!?；;])|\n")
 # A line break ends a sentence only after closing punctuation, before a numbered heading, or
@@ -128,13 +128,15 @@ def _cut_long(piece: str) -> list[tuple[int, int]]:
 class Scorer:
     """Scores sentences for one question; word weights come from the documents' sentences."""
 
-    def __init__(self, question: Question, tokenize: Callable[[str], list[str]], docs: Sequence[Document]) -> None:
+    def __init__(self, question: Question, tokenize: Callable[[str], list[str]], docs: Sequence[Document],
+                 context: str = "") -> None:
         self.q = question
         self._tokenize = tokenize
         self._sentences = [s.text for d in docs for c in _tops(d) for s in _sentences(d.text, c)]
         self._n = max(len(self._sentences), 1)
         self._idf: dict[str, float] = {}
-        self.words = self._weights(question.text)
+        # A follow-up ("那它的目标呢?") is about what the previous question named.
+        self.words = self._weights(f"{context} {question.text}" if context else question.text)
         self.part_words = [self._weights(p.text) for p in question.parts]
 
     def _weights(self, text: str) -> dict[str, float]:
@@ -186,7 +188,7 @@ def _question_words() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def _synonyms() -> dict[str, tuple[str, ...]]:
-    return {k: tuple(v) for k, v in lexicon()["synonyms"].items()}
+    return {k: tuple(s.lower() for s in v) for k, v in lexicon()["synonyms"].items()}
 
 
 @lru_cache(maxsize=65536)

@@ -43,7 +43,7 @@ _LIST = r"、|；|;|\n|（[一二三四五六七八九十]+）|\d+[.．、]|[①
 FACETS: tuple[tuple[str, str, str], ...] = (
     ("docno", r"文号|字号|发文号|政府令|令第|第几号|编号", _DOCNO),
     ("money", r"多少金额|金额|奖励多少|补贴多少|补助多少|资助多少|贴息多少|给予多少|获得多少|领取多少|奖多少|补多少|"
-              r"补贴标准|奖励标准|资助标准|补助标准|多少万|几万|资金规模|规模多大|规模多少|基金规模|多少资金|贴多少|能拿|"
+              r"补贴标准|奖励标准|资助标准|补助标准|多少万|几万|资金规模|规模多大|规模多少|基金规模|多少资金|贴多少|"
               r"一个月.{0,3}多少|每月.{0,3}多少|发多少|领多少|交多少|付多少|费用|多少费", f"{_MONEY}|{_RATE}"),
     ("rate", r"比例|百分之|费率|利率|占比|比重|几成|百分比|多少%|多少个百分点|覆盖率|达到多少%|满意度", _RATE),
     ("date", r"什么时候|何时|哪一天|几号|日期|几月|哪年|哪一年|起施行|施行|生效|印发|发布|落款|截止|到期|之前要|时间节点|"
@@ -140,8 +140,8 @@ def normalise(question: str) -> str:
 
 def facets_of(text: str) -> frozenset[str]:
     found = {name for name, cue in _FACET_CUES if cue.search(text)}
-    if found & {"money", "rate", "duration", "date", "list", "docno"}:
-        found.discard("number")  # "多少钱" asks an amount, "哪几类" a list, not any number
+    if found & {"money", "rate", "duration", "date", "list", "docno", "contact"}:
+        found.discard("number")  # "多少钱" asks an amount, "电话多少" a phone number, not any number
     return frozenset(found)
 
 
