@@ -11,7 +11,7 @@ from ingest.types import Clause, ClauseKind, Document, LoadedText, content_hash
 
 # Bump when parsing or fact extraction changes: an index built by an older parser is then
 # re-parsed on the next ingest even though the file itself did not change.
-PARSER_VERSION = "15"
+PARSER_VERSION = "16"
 
 # Units whose facts mean nothing for "who is responsible" (the notice names its issuers).
 _NO_FACTS = (ClauseKind.SIGNATURE, ClauseKind.TRAILER, ClauseKind.NOTICE)

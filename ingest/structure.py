@@ -43,6 +43,11 @@ GOV_DOC_RULES: tuple[HeadingRule, ...] = (
     _rule("arabic", 5, ClauseKind.ARTICLE, r"^((\d{1,3})\s*[.．、](?![\d.．]))\s*(.*)$"),
     _rule("paren_arabic", 6, ClauseKind.ITEM, r"^([（(]\s*(\d{1,3})\s*[）)][、.．]?)\s*(.*)$"),
     _rule("circled", 7, ClauseKind.ITEM, r"^(([①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳]))\s*(.*)$"),
+    # One-character forms of the same families, as Word's automatic numbering and some portals
+    # write them: ㈠ is (一), ⒈ is 1., ⑴ is (1). Other symbols (Ⅰ, ａ.) stay body text.
+    _rule("paren_cn_sym", 4, ClauseKind.ITEM, r"^(([\u3220-\u3229]))\s*(.*)$"),
+    _rule("arabic_sym", 5, ClauseKind.ARTICLE, r"^(([\u2488-\u249b]))\s*(.*)$"),
+    _rule("paren_arabic_sym", 6, ClauseKind.ITEM, r"^(([\u2474-\u2487]))\s*(.*)$"),
 )
 
 _NOTICE_RE = re.compile(r"关于(?:印发|转发|发布|公布)(?:《(.+?)》|(.+?))(?:的)?通知\s*$")
@@ -226,7 +231,8 @@ def _build_tree(lines: list[_Line], special: list[_Node], body_start: int, body_
             if _duty_line_closes(stack[-1], ln.text, with_duty):
                 # "责任单位:…" after (1)(2)(3) points names who does the whole task, not point (3).
                 _close(stack, stack[-1].rank, last_body_end)
-            with_duty.add(id(stack[-1]))
+            if stack:  # closing a top-level point leaves nothing open to credit the duty to
+                with_duty.add(id(stack[-1]))
         if head is None:
             if not last_seen and preamble is None:
                 preamble = _Node(ClauseKind.PREAMBLE, -1, "", None, body_title or ln.text, ln.start, ln.end)
@@ -263,10 +269,10 @@ def _duty_line_closes(node: _Node, line: str, with_duty: set[int]) -> bool:
     """Does a duty line after ``node`` belong to its parent? After (1) and ① points always (a
     bare "(A牵头…)" paragraph too); after "4." when none of 1.–3. named its own: one line
     closes the whole task."""
-    if node.family in ("paren_arabic", "circled"):
+    if node.family in ("paren_arabic", "paren_arabic_sym", "circled"):
         return True
     siblings = node.parent.children[:-1] if node.parent else []
-    return (node.family == "arabic" and bool(_DUTY_LINE_RE.match(line)) and bool(siblings)
+    return (node.family in ("arabic", "arabic_sym") and bool(_DUTY_LINE_RE.match(line)) and bool(siblings)
             and not any(id(s) in with_duty for s in siblings))
 
 
