@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ingest.dates import DATE_CN
 from ingest.numerals import CHINESE_NUMERAL_CHARS, to_int
 from ingest.types import Clause, ClauseKind, content_hash
 
@@ -52,7 +53,7 @@ GOV_DOC_RULES: tuple[HeadingRule, ...] = (
 
 _NOTICE_RE = re.compile(r"关于(?:印发|转发|发布|公布)(?:《(.+?)》|(.+?))(?:的)?通知\s*$")
 _DUTY_LINE_RE = re.compile(r"^(?:责任单位|责任部门|牵头单位|牵头部门|配合单位)\s*[:：]")
-_DATE_LINE_RE = re.compile(r"^\s*(?:\d{4}|[二〇○零一二三四五六七八九]{4})年[\d一二三四五六七八九十]{1,2}月[\d一二三四五六七八九十]{1,3}日\s*$")
+_DATE_LINE_RE = re.compile(rf"^\s*{DATE_CN}\s*$")  # a 落款 date in any written form ("2026年 4月 20 日" too)
 _ORG_SUFFIX = r"(?:厅|局|委|办|办公室|政府|委员会|中心|院|会|部|署|处|公司|集团|总局|室)"
 _ISSUER_LINE_RE = re.compile(rf"^\s*(?:[\u4e00-\u9fff（）()]{{2,25}}{_ORG_SUFFIX}\s*)+$")
 _SIGNATURE_NOTE_RE = re.compile(r"^\s*[（(](?:此件|本件|联系人|联系电话)[^）)]*[）)]\s*$")
