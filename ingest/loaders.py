@@ -1249,11 +1249,68 @@ def _read_html(data: bytes) -> _Decoded:
     for tag in soup.find_all(_HTML_DROP):
         tag.decompose()
     _drop_link_lists(soup)
+    annexes = _linked_annexes(soup)
     parts: list[str] = []
     _html_walk(soup.body or soup, parts)
     lines = (_WIDGET_RE.sub("", line).strip(" ") for line in "".join(parts).split("\n"))
-    kept = (line for line in lines if line and not _CHROME_LINE_RE.search(line) and not _SEPARATOR_LINE_RE.match(line))
-    return _Decoded("\n".join(kept), decoded.encoding)
+    kept = [line for line in lines if line and not _CHROME_LINE_RE.search(line) and not _SEPARATOR_LINE_RE.match(line)]
+    return _Decoded("\n".join(_note_linked_annexes(_drop_second_copies(kept), annexes)), decoded.encoding)
+
+
+# A link to a file: the annex it names is not in the page, only on the portal's server.
+_FILE_LINK = re.compile(r"\.(?:docx?|wps|pdf|ofd|xlsx?|et|zip|rar|7z)(?:[?#].*)?$", re.I)
+_ANNEX_LABEL = re.compile(r"附件\s*[\d一二三四五六七八九十]*")
+LINKED_ANNEX_NOTE = "（附件未随文件提供，仅有下载链接）"
+
+
+def _linked_annexes(soup: BeautifulSoup) -> set[str]:
+    """Texts of links to annex files ("附件2.docx") whose text the page does not hold itself
+    (no line of its own starting with the label, as an annex printed in the page has)."""
+    page = soup.get_text("\n")
+    marked = set()
+    for link in soup.find_all("a", href=_FILE_LINK):
+        text = re.sub(r"\s", "", link.get_text())  # compared without the spaces layout puts in
+        label = _ANNEX_LABEL.match(text)
+        if not label:
+            continue
+        inline = re.search(rf"^[ \u3000\xa0]*{re.escape(label.group(0))}[ \u3000]*(?:[:：]|$)", page, re.M)
+        if inline is None or label.group(0) == "附件":
+            marked.add(text)
+    return marked
+
+
+def _note_linked_annexes(lines: list[str], marked: set[str]) -> list[str]:
+    """"附件2.docx" → "附件2.docx（附件未随文件提供，仅有下载链接）": the label still starts the
+    line (the annex keeps its number in the clause tree) and a question about it finds the reason."""
+    return [line + LINKED_ANNEX_NOTE if re.sub(r"\s", "", line) in marked else line for line in lines]
+
+
+# A second copy of the text: a run of at least this many lines (and characters) seen before,
+# or one long line holding earlier lines run together (portals print the text twice).
+_COPY_MIN_LINES = 3
+_COPY_MIN_CHARS = 200
+
+
+def _drop_second_copies(lines: list[str]) -> list[str]:
+    """Keep the first complete copy of a page's text; later repeats of it are dropped."""
+    out: list[str] = []
+    seen: set[str] = set()
+    flat = ""  # the kept text without whitespace: a run-together copy is a substring of it
+    i = 0
+    while i < len(lines):
+        j = i
+        while j < len(lines) and lines[j] in seen:
+            j += 1
+        if j - i >= _COPY_MIN_LINES and sum(map(len, lines[i:j])) >= _COPY_MIN_CHARS:
+            i = j
+            continue
+        squeezed = re.sub(r"\s", "", lines[i])
+        if not (len(squeezed) >= _COPY_MIN_CHARS and squeezed in flat):
+            out.append(lines[i])
+            seen.add(lines[i])
+            flat += squeezed
+        i += 1
+    return out
 
 
 def _drop_link_lists(soup: BeautifulSoup) -> None:
