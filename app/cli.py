@@ -74,7 +74,9 @@ def _print_ingest_summary(report) -> None:
     ok = [r for r in rows if r[1] in ("新增", "更新", "重新解析", "未变化")]
     shown = [r for r in rows if r not in ok or len(ok) <= _MAX_OK_ROWS]
     if not rows:
-        click.echo("未找到可导入的文件(支持 .txt/.md/.docx/.pdf/.html)")
+        from ingest.loaders import SUPPORTED_FORMATS_TEXT
+
+        click.echo(f"未找到可导入的文件,支持:{SUPPORTED_FORMATS_TEXT}")
     for source, status, note in shown:
         click.echo(f"  [{status}] {source}" + (f": {note}" if note else ""))
     if len(ok) > _MAX_OK_ROWS:

@@ -47,6 +47,7 @@ except ImportError:  # another pypdf: PDFs are read by its plain text extraction
     Font = None  # type: ignore[assignment,misc]
 
 from ingest.errors import CorruptFileError, EmptyDocumentError, IngestError, UnsupportedFormatError
+from ingest.ofd import read_ofd_lines
 from ingest.types import LoadedText
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
@@ -56,7 +57,7 @@ MAX_DOCX_UNCOMPRESSED = 200 * 1024 * 1024
 
 NOT_TEXT_MESSAGE = "文件不是有效的文本文件(可能是二进制文件或编码无法识别)"
 EMPTY_MESSAGE = "文件内容为空"
-SUPPORTED_FORMATS_TEXT = "纯文本(.txt)、Markdown(.md)、Word(.docx)、PDF(.pdf)、网页(.html/.htm)"
+SUPPORTED_FORMATS_TEXT = "纯文本(.txt)、Markdown(.md)、Word(.docx)、PDF(.pdf)、网页(.html/.htm)、OFD版式文件(.ofd)"
 
 
 class _Decoded(NamedTuple):
@@ -1383,6 +1384,20 @@ def _html_cell_text(cell: Tag) -> str:
     return out
 
 
+def _read_ofd(data: bytes) -> _Decoded:
+    """OFD text runs laid out into lines (:mod:`ingest.ofd`); a line that runs to the right
+    margin without ending its sentence continues on the next, unless that starts a heading."""
+    out: list[str] = []
+    wrapped = False
+    for line in read_ofd_lines(data):
+        if out and wrapped and not _HEADING_START.match(line.text):
+            out[-1] += line.text
+        else:
+            out.append(line.text)
+        wrapped = line.full and not line.text.rstrip().endswith(_SENTENCE_END)
+    return _Decoded("\n".join(out), "")
+
+
 # ---------------------------------------------------------------------------------------
 # Dispatch table (after the readers it names)
 # ---------------------------------------------------------------------------------------
@@ -1396,6 +1411,7 @@ _READERS: dict[str, tuple[str, _Reader]] = {
     ".pdf": ("pdf", _read_pdf),
     ".html": ("html", _read_html),
     ".htm": ("html", _read_html),
+    ".ofd": ("ofd", _read_ofd),
 }
 
 # Extensions load_file accepts (lower case, with the dot), e.g. for picking files in a folder.
