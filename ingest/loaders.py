@@ -47,6 +47,7 @@ except ImportError:  # another pypdf: PDFs are read by its plain text extraction
     Font = None  # type: ignore[assignment,misc]
 
 from ingest.errors import CorruptFileError, EmptyDocumentError, IngestError, UnsupportedFormatError
+from ingest.legacy_word import read_word_binary
 from ingest.ofd import read_ofd_lines
 from ingest.types import LoadedText
 
@@ -57,7 +58,8 @@ MAX_DOCX_UNCOMPRESSED = 200 * 1024 * 1024
 
 NOT_TEXT_MESSAGE = "文件不是有效的文本文件(可能是二进制文件或编码无法识别)"
 EMPTY_MESSAGE = "文件内容为空"
-SUPPORTED_FORMATS_TEXT = "纯文本(.txt)、Markdown(.md)、Word(.docx)、PDF(.pdf)、网页(.html/.htm)、OFD版式文件(.ofd)"
+SUPPORTED_FORMATS_TEXT = ("纯文本(.txt)、Markdown(.md)、Word(.docx/.doc)、WPS(.wps)、PDF(.pdf)、网页(.html/.htm)、"
+                          "OFD版式文件(.ofd)")
 
 
 class _Decoded(NamedTuple):
@@ -1398,6 +1400,19 @@ def _read_ofd(data: bytes) -> _Decoded:
     return _Decoded("\n".join(out), "")
 
 
+def _read_legacy_word(data: bytes, kind: str) -> _Decoded:
+    """.doc/.wps: a Word binary file through catdoc/antiword (:mod:`ingest.legacy_word`); a .docx,
+    web page or RTF saved under that name is read for what it is, or refused saying so."""
+    head = data[:1024].lstrip().lower()
+    if data.startswith(b"PK\x03\x04"):
+        return _read_docx(data)
+    if head.startswith((b"<html", b"<!doctype html", b"mime-version")) or b"<html" in head:
+        return _read_html(data)
+    if head.startswith(b"{\\rtf"):
+        raise CorruptFileError("该文件实际是RTF格式,请用Word或WPS打开后另存为.docx再上传")
+    return _Decoded(read_word_binary(data, kind), "")
+
+
 # ---------------------------------------------------------------------------------------
 # Dispatch table (after the readers it names)
 # ---------------------------------------------------------------------------------------
@@ -1412,14 +1427,14 @@ _READERS: dict[str, tuple[str, _Reader]] = {
     ".html": ("html", _read_html),
     ".htm": ("html", _read_html),
     ".ofd": ("ofd", _read_ofd),
+    ".doc": ("doc", lambda data: _read_legacy_word(data, "doc")),
+    ".wps": ("wps", lambda data: _read_legacy_word(data, "wps")),
 }
 
 # Extensions load_file accepts (lower case, with the dot), e.g. for picking files in a folder.
 SUPPORTED_EXTENSIONS: frozenset[str] = frozenset(_READERS)
 
 _FORMAT_HINTS: dict[str, str] = {
-    ".doc": "。旧版Word(.doc)文件请先另存为.docx",
-    ".wps": "。WPS文件请先另存为.docx",
     ".xls": "。表格请先另存为文本或粘贴到Word文档中",
     ".xlsx": "。表格请先另存为文本或粘贴到Word文档中",
 }

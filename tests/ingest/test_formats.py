@@ -1,20 +1,24 @@
-"""Formats government staff are sent besides .docx/.pdf (issue 16), each file made by the test
-itself and answered through the normal ingest → ask path: .ofd (the national fixed-layout
-format). Each failure kind has its own Chinese message.
+"""Formats government staff are sent besides .docx/.pdf (issue 16), answered through the
+normal ingest → ask path: .ofd (the national fixed-layout format, made by the test), .doc and
+.wps (a .doc LibreOffice wrote, see tests/data/make_legacy_doc.py). Each failure kind has its
+own Chinese message.
 """
 
 from __future__ import annotations
 
 import io
+import shutil
 import zipfile
 from pathlib import Path
 
+import docx
 import pytest
 
 from app.assistant import Assistant
 from app.config import Settings
 from app.indexing import ingest_paths
-from ingest.errors import CorruptFileError, EmptyDocumentError
+from ingest.errors import CorruptFileError, EmptyDocumentError, IngestError
+from ingest.legacy_word import _TIDY, CONVERTERS, _run
 from ingest.loaders import SUPPORTED_EXTENSIONS, load_bytes
 
 OFD_NS = "http://www.ofdspec.org/2016"
@@ -117,3 +121,53 @@ def test_a_zip_without_ofd_xml_is_refused() -> None:
         z.writestr("word/document.xml", "<x/>")
     with pytest.raises(CorruptFileError, match="缺少OFD.xml"):
         load_bytes(out.getvalue(), "renamed.ofd")
+
+
+# ---- .doc / .wps ---------------------------------------------------------------------------
+
+LEGACY_DOC = Path(__file__).resolve().parents[1] / "data" / "legacy-measures.doc"  # see make_legacy_doc.py
+LEGACY_LINES = ["第二条 对完成数字化改造并通过验收的中小企业，按项目实际投资额的20%给予补助，单个企业最高不超过50万元。",
+                "（一）项目申报书；", "指标 | 2024年 | 2025年", "上云企业 | 1000家 | 2000家", "二〇二四年二月六日"]
+
+
+@pytest.mark.parametrize("prog, args", CONVERTERS, ids=[prog for prog, _ in CONVERTERS])
+def test_each_converter_keeps_paragraphs_and_table_rows(prog: str, args: tuple[str, ...]) -> None:
+    """The measurement behind the choice of catdoc first, antiword second (see ingest.legacy_word)."""
+    if not shutil.which(prog):
+        pytest.skip(f"{prog} is not installed (make setup installs it)")
+    lines = _TIDY[prog](_run(prog, args, LEGACY_DOC)).split("\n")
+    assert all(line in lines for line in LEGACY_LINES), lines
+
+
+@pytest.mark.parametrize("name", ["measures.doc", "measures.wps"])
+def test_doc_and_wps_load_as_their_paragraphs(name: str) -> None:
+    """A .wps saved by WPS Office is the same Word binary container as a .doc."""
+    loaded = load_bytes(LEGACY_DOC.read_bytes(), name)
+    assert loaded.format == Path(name).suffix[1:]
+    assert all(line in loaded.text.split("\n") for line in LEGACY_LINES)
+
+
+def test_a_doc_answers_through_ask(tmp_path: Path) -> None:
+    path = tmp_path / "measures.doc"
+    path.write_bytes(LEGACY_DOC.read_bytes())
+    settings = Settings(index_dir=tmp_path / "index", data_dir=tmp_path / "data", chroma_url=None,
+                        api_key=None, auth=None)
+    assert ingest_paths([path], settings).added == ["measures.doc"]
+    answer = Assistant.from_settings(settings).ask("补助申报截止时间是什么时候?").to_dict()
+    assert "9月30日" in answer["answer"] and answer["citations"][0]["doc"] == "measures.doc"
+
+
+def test_a_docx_or_web_page_saved_as_doc_is_read_for_what_it_is() -> None:
+    document = docx.Document()
+    document.add_paragraph("第一条 为规范管理，制定本办法。")
+    out = io.BytesIO()
+    document.save(out)
+    assert "第一条 为规范管理" in load_bytes(out.getvalue(), "renamed.doc").text
+    page = "<html><body><p>第一条 为规范管理，制定本办法。</p></body></html>".encode("utf-8")
+    assert load_bytes(page, "exported.doc").text == "第一条 为规范管理，制定本办法。"
+
+
+def test_without_converters_the_message_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(IngestError, match="未安装读取旧版Word\\(.doc\\)文件所需的转换工具"):
+        load_bytes(LEGACY_DOC.read_bytes(), "measures.doc")
