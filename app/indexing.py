@@ -15,7 +15,7 @@ from app.config import Settings
 from ingest.chunking import chunk_document
 from ingest.document import PARSER_VERSION, parse_document
 from ingest.errors import IngestError, stage
-from ingest.loaders import SUPPORTED_EXTENSIONS, load_file
+from ingest.loaders import IMAGE_EXTENSIONS, SUPPORTED_EXTENSIONS, load_file
 from ingest.types import Chunk, Document
 from vectorstore.embeddings import embed_passages, get_embeddings, vector_space
 from vectorstore.chroma_store import ChromaStore
@@ -63,14 +63,30 @@ class IngestReport:
         return rows + [(s, "失败", reason) for s, reason in self.failed]
 
 
+# Pictures in a folder are read (OCR) only when they can be scans: not a saved web page's
+# assets ("页面_files/"), not icons and logos.
+_ASSET_DIRS = ("images", "image", "img", "static", "assets")
+MIN_SCAN_BYTES = 20 * 1024
+
+
+def _is_document(f: Path, root: Path) -> bool:
+    parts = f.relative_to(root).parts
+    if f.suffix.lower() not in SUPPORTED_EXTENSIONS or any(part.startswith(".") for part in parts):
+        return False
+    if f.suffix.lower() in IMAGE_EXTENSIONS:
+        in_assets = any(d.endswith("_files") or d.lower() in _ASSET_DIRS for d in parts[:-1])
+        return not in_assets and f.stat().st_size >= MIN_SCAN_BYTES
+    return True
+
+
 def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[str, str]]]:
-    """Files to ingest (folders recursively), and the given paths that cannot be used."""
+    """Files to ingest (folders recursively), and the given paths that cannot be used. A file
+    named on its own is always tried; in a folder, pictures that cannot be scans are passed over."""
     files: list[Path] = []
     bad: list[tuple[str, str]] = []
     for p in map(Path, paths):
         if p.is_dir():
-            files += sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUPPORTED_EXTENSIONS
-                            and not any(part.startswith(".") for part in f.relative_to(p).parts))
+            files += sorted(f for f in p.rglob("*") if f.is_file() and _is_document(f, p))
         elif p.is_file():
             files.append(p)
         else:

@@ -48,6 +48,9 @@ except ImportError:  # another pypdf: PDFs are read by its plain text extraction
 
 from ingest.errors import CorruptFileError, EmptyDocumentError, IngestError, UnsupportedFormatError
 from ingest.legacy_word import read_word_binary
+from ingest.ocr import NO_TEXT_MESSAGE as OCR_NO_TEXT_MESSAGE
+from ingest.ocr import NOT_INSTALLED_MESSAGE as OCR_NOT_INSTALLED_MESSAGE
+from ingest.ocr import ocr_images, open_image
 from ingest.ofd import read_ofd_lines
 from ingest.types import LoadedText
 
@@ -58,8 +61,8 @@ MAX_DOCX_UNCOMPRESSED = 200 * 1024 * 1024
 
 NOT_TEXT_MESSAGE = "文件不是有效的文本文件(可能是二进制文件或编码无法识别)"
 EMPTY_MESSAGE = "文件内容为空"
-SUPPORTED_FORMATS_TEXT = ("纯文本(.txt)、Markdown(.md)、Word(.docx/.doc)、WPS(.wps)、PDF(.pdf)、网页(.html/.htm)、"
-                          "OFD版式文件(.ofd)")
+SUPPORTED_FORMATS_TEXT = ("纯文本(.txt)、Markdown(.md)、Word(.docx/.doc)、WPS(.wps)、PDF(.pdf,扫描件自动识别文字)、"
+                          "网页(.html/.htm)、OFD版式文件(.ofd)、图片(.png/.jpg/.tif,自动识别文字)")
 
 
 class _Decoded(NamedTuple):
@@ -67,6 +70,7 @@ class _Decoded(NamedTuple):
 
     text: str
     encoding: str
+    ocr: bool = False  # recognised from page images: the format is marked "-ocr"
 
 
 _Reader = Callable[[bytes], _Decoded]
@@ -116,7 +120,8 @@ def load_bytes(data: bytes, name: str, *, max_bytes: int = DEFAULT_MAX_BYTES) ->
     text = normalize_text(decoded.text)
     if not text.strip():
         raise EmptyDocumentError(EMPTY_MESSAGE, source=source)
-    return LoadedText(source=source, text=text, format=fmt, encoding=decoded.encoding)
+    # OCR text may hold recognition errors: its format says so wherever the document is shown.
+    return LoadedText(source=source, text=text, format=f"{fmt}-ocr" if decoded.ocr else fmt, encoding=decoded.encoding)
 
 
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\x00"), None)
@@ -325,12 +330,81 @@ def _read_pdf(data: bytes) -> _Decoded:
         if lines is None:
             pages = [_strip_page_number(page.extract_text() or "") for page in reader.pages]
             lines = join_broken_lines("\n".join(pages).split("\n"))
+        text = "\n".join(lines)
+        if not text.strip():
+            return _ocr_pdf(reader)
     except _PDF_ERRORS as exc:
         raise CorruptFileError(_PDF_CORRUPT_MESSAGE) from exc
-    text = "\n".join(lines)
-    if not text.strip():
-        raise EmptyDocumentError("PDF没有文字层(可能是扫描件),请先进行文字识别(OCR)后再上传")
     return _Decoded(text, "")
+
+
+_SCAN_MESSAGE = "PDF没有文字层(可能是扫描件),请先进行文字识别(OCR)后再上传"
+
+
+def _ocr_pdf(reader: PdfReader) -> _Decoded:
+    """A scan: the largest image of each page through OCR (:mod:`ingest.ocr`)."""
+    pages = []
+    for page in reader.pages:
+        images = _page_images(page)
+        if images:
+            pages.append(max(images, key=lambda im: im.width * im.height))
+    if not pages:
+        raise EmptyDocumentError(_SCAN_MESSAGE)  # vector graphics only: nothing to recognise
+    try:
+        lines = ocr_images(pages)
+    except IngestError as exc:
+        if exc.user_message == OCR_NOT_INSTALLED_MESSAGE:
+            raise EmptyDocumentError(f"{_SCAN_MESSAGE}(服务器未安装文字识别组件)") from exc
+        raise
+    if not lines:
+        raise EmptyDocumentError("PDF没有文字层,扫描页中也未识别出文字,请上传更清晰的扫描件或先进行文字识别(OCR)")
+    return _Decoded("\n".join(_join_laid_out(lines)), "", ocr=True)
+
+
+def _page_images(page) -> list:
+    """The images of a page that pypdf can decode (a JBIG2 scan needs a tool pypdf lacks)."""
+    out = []
+    try:
+        files = list(page.images)
+    except Exception:  # noqa: BLE001 - an undecodable image list: the page has nothing to recognise
+        return out
+    for file in files:
+        try:
+            if file.image is not None:
+                out.append(file.image)
+        except Exception:  # noqa: BLE001 - one image in a filter pypdf cannot decode; others may do
+            continue
+    return out
+
+
+IMAGE_EXTENSIONS = frozenset((".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"))
+
+
+def _read_image(data: bytes) -> _Decoded:
+    """A photo or scan of a document (.png/.jpg/.tif/.bmp; every frame of a multi-page TIFF)."""
+    image = open_image(data)
+    frames = []
+    for index in range(getattr(image, "n_frames", 1)):
+        image.seek(index)
+        frames.append(image.copy())
+    lines = ocr_images(frames)
+    if not lines:
+        raise EmptyDocumentError(OCR_NO_TEXT_MESSAGE)
+    return _Decoded("\n".join(_join_laid_out(lines)), "", ocr=True)
+
+
+def _join_laid_out(lines) -> list[str]:
+    """Lines with their ``full`` flag (OFD runs, OCR boxes): a line that runs to the right margin
+    without ending its sentence continues on the next, unless that starts a heading."""
+    out: list[str] = []
+    wrapped = False
+    for text, full in lines:
+        if out and wrapped and not _HEADING_START.match(text):
+            out[-1] += text
+        else:
+            out.append(text)
+        wrapped = full and not text.rstrip().endswith(_SENTENCE_END)
+    return out
 
 
 def _unlock_pdf(reader: PdfReader) -> None:
@@ -1387,17 +1461,8 @@ def _html_cell_text(cell: Tag) -> str:
 
 
 def _read_ofd(data: bytes) -> _Decoded:
-    """OFD text runs laid out into lines (:mod:`ingest.ofd`); a line that runs to the right
-    margin without ending its sentence continues on the next, unless that starts a heading."""
-    out: list[str] = []
-    wrapped = False
-    for line in read_ofd_lines(data):
-        if out and wrapped and not _HEADING_START.match(line.text):
-            out[-1] += line.text
-        else:
-            out.append(line.text)
-        wrapped = line.full and not line.text.rstrip().endswith(_SENTENCE_END)
-    return _Decoded("\n".join(out), "")
+    """OFD text runs laid out into lines (:mod:`ingest.ofd`), wrapped lines joined again."""
+    return _Decoded("\n".join(_join_laid_out(read_ofd_lines(data))), "")
 
 
 def _read_legacy_word(data: bytes, kind: str) -> _Decoded:
@@ -1429,6 +1494,7 @@ _READERS: dict[str, tuple[str, _Reader]] = {
     ".ofd": ("ofd", _read_ofd),
     ".doc": ("doc", lambda data: _read_legacy_word(data, "doc")),
     ".wps": ("wps", lambda data: _read_legacy_word(data, "wps")),
+    **{ext: ("image", _read_image) for ext in IMAGE_EXTENSIONS},
 }
 
 # Extensions load_file accepts (lower case, with the dot), e.g. for picking files in a folder.

@@ -209,7 +209,7 @@ def test_upload_bytes_load_like_the_file(tmp_path: Path, kind: str) -> None:
 def test_supported_extensions_are_the_ones_that_load() -> None:
     """Folder ingestion picks files by SUPPORTED_EXTENSIONS; each must have a loader."""
     assert SUPPORTED_EXTENSIONS == {".txt", ".text", ".md", ".markdown", ".docx", ".pdf", ".html", ".htm", ".ofd",
-                                    ".doc", ".wps"}
+                                    ".doc", ".wps", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"}
 
 
 def test_source_is_the_file_name_not_the_path(tmp_path: Path) -> None:
