@@ -20,6 +20,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -e ".[test]"
+	@# .doc/.wps are read by Debian's catdoc/antiword (ingest/legacy_word.py); installed when root.
+	@command -v catdoc >/dev/null && command -v antiword >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& apt-get update -qq && apt-get install -y -qq --no-install-recommends catdoc antiword >/dev/null; } \
+		|| echo "note: catdoc/antiword not installed, .doc/.wps files cannot be ingested (apt-get install catdoc antiword)"
 	touch $(STAMP)
 
 ingest: setup

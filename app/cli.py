@@ -53,14 +53,34 @@ def ingest(paths: tuple[Path, ...], index: Path | None, rebuild: bool) -> None:
             report = ingest_paths(targets, settings, rebuild=rebuild, progress=progress)
     except Exception as ex:  # noqa: BLE001 - translated or re-raised by _fail
         _fail(ex)
+    _print_ingest_summary(report)
+    # Non-zero only when nothing could be ingested: one bad file in a folder is reported, not fatal.
+    if not report.stored:
+        sys.exit(1)
+
+
+# Rows printed one by one for at most this many files that went well; failures are always listed.
+_MAX_OK_ROWS = 50
+
+
+def _print_ingest_summary(report) -> None:
+    """The totals, then one line per file: [结果] 文件名: 说明."""
+    dup = len(report.duplicates)
     click.echo(f"新增文档 {len(report.added)},更新 {len(report.replaced) + len(report.reparsed)},"
-               f"未变化跳过 {len(report.unchanged)},"
+               f"未变化跳过 {len(report.unchanged) - dup},重复 {dup},"
                f"失败 {len(report.failed)};条款 {report.clauses},新增分块 {report.chunks_added},"
                f"复用分块 {report.chunks_reused}")
-    for source, reason in report.failed:
-        click.echo(f"  失败: {source}: {reason}", err=True)
-    if report.failed and not (report.added or report.replaced or report.unchanged):
-        sys.exit(1)
+    rows = report.rows()
+    ok = [r for r in rows if r[1] in ("新增", "更新", "重新解析", "未变化")]
+    shown = [r for r in rows if r not in ok or len(ok) <= _MAX_OK_ROWS]
+    if not rows:
+        from ingest.loaders import SUPPORTED_FORMATS_TEXT
+
+        click.echo(f"未找到可导入的文件,支持:{SUPPORTED_FORMATS_TEXT}")
+    for source, status, note in shown:
+        click.echo(f"  [{status}] {source}" + (f": {note}" if note else ""))
+    if len(ok) > _MAX_OK_ROWS:
+        click.echo(f"  …另有 {len(ok)} 个文件导入成功或未变化")
 
 
 @cli.command(help="提问。--batch FILE 逐行读取 JSON({\"question\": ...}),逐行输出 JSON 答案。")

@@ -14,8 +14,8 @@ from pathlib import Path
 from app.config import Settings
 from ingest.chunking import chunk_document
 from ingest.document import PARSER_VERSION, parse_document
-from ingest.errors import IngestError
-from ingest.loaders import SUPPORTED_EXTENSIONS, load_file
+from ingest.errors import IngestError, stage
+from ingest.loaders import IMAGE_EXTENSIONS, SUPPORTED_EXTENSIONS, load_file
 from ingest.types import Chunk, Document
 from vectorstore.embeddings import embed_passages, get_embeddings, vector_space
 from vectorstore.chroma_store import ChromaStore
@@ -30,9 +30,14 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total)
 class IngestReport:
     added: list[str] = field(default_factory=list)  # new documents (source names)
     replaced: list[str] = field(default_factory=list)  # same file name, changed content
+    # Files whose content the index already holds: under the same name, or (see ``duplicates``) another.
     unchanged: list[str] = field(default_factory=list)
     reparsed: list[str] = field(default_factory=list)  # same file, parsed again by a newer parser
     failed: list[tuple[str, str]] = field(default_factory=list)  # (source, Chinese reason)
+    # (source, the file name the index knows that content by): not stored a second time, so
+    # deleting either name can never remove the other's chunks.
+    duplicates: list[tuple[str, str]] = field(default_factory=list)
+    details: dict[str, str] = field(default_factory=dict)  # source → "条款 12,分块 15" for the summary
     clauses: int = 0
     chunks_added: int = 0
     chunks_reused: int = 0
@@ -42,15 +47,46 @@ class IngestReport:
     def ok(self) -> bool:
         return not self.failed
 
+    @property
+    def stored(self) -> bool:
+        """Did any file end up in the index (new, changed, re-parsed or already there)?"""
+        return bool(self.added or self.replaced or self.reparsed or self.unchanged)
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        """(file, 结果, 说明) per file, for the per-file summary."""
+        dup = dict(self.duplicates)
+        rows = [(s, "新增", self.details.get(s, "")) for s in self.added]
+        rows += [(s, "更新", self.details.get(s, "")) for s in self.replaced]
+        rows += [(s, "重新解析", self.details.get(s, "")) for s in self.reparsed]
+        rows += [(s, "未变化", "") for s in self.unchanged if s not in dup]
+        rows += [(s, "重复", f"内容与已导入的 {first} 相同,未重复导入") for s, first in self.duplicates]
+        return rows + [(s, "失败", reason) for s, reason in self.failed]
+
+
+# Pictures in a folder are read (OCR) only when they can be scans: not a saved web page's
+# assets ("页面_files/"), not icons and logos.
+_ASSET_DIRS = ("images", "image", "img", "static", "assets")
+MIN_SCAN_BYTES = 20 * 1024
+
+
+def _is_document(f: Path, root: Path) -> bool:
+    parts = f.relative_to(root).parts
+    if f.suffix.lower() not in SUPPORTED_EXTENSIONS or any(part.startswith(".") for part in parts):
+        return False
+    if f.suffix.lower() in IMAGE_EXTENSIONS:
+        in_assets = any(d.endswith("_files") or d.lower() in _ASSET_DIRS for d in parts[:-1])
+        return not in_assets and f.stat().st_size >= MIN_SCAN_BYTES
+    return True
+
 
 def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[str, str]]]:
-    """Files to ingest (folders recursively), and the given paths that cannot be used."""
+    """Files to ingest (folders recursively), and the given paths that cannot be used. A file
+    named on its own is always tried; in a folder, pictures that cannot be scans are passed over."""
     files: list[Path] = []
     bad: list[tuple[str, str]] = []
     for p in map(Path, paths):
         if p.is_dir():
-            files += sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUPPORTED_EXTENSIONS
-                            and not any(part.startswith(".") for part in f.relative_to(p).parts))
+            files += sorted(f for f in p.rglob("*") if f.is_file() and _is_document(f, p))
         elif p.is_file():
             files.append(p)
         else:
@@ -59,10 +95,13 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[str, st
 
 
 def parse_files(files: Sequence[Path], report: IngestReport, progress: Progress | None = None) -> list[Document]:
+    """Load and parse each file on its own: a file that fails is reported and the rest go on."""
     docs: list[Document] = []
     for i, f in enumerate(files, 1):
         try:
-            docs.append(parse_document(load_file(f)))
+            with stage("load", f.name):
+                loaded = load_file(f)
+            docs.append(parse_document(loaded))
         except IngestError as ex:
             report.failed.append((f.name, ex.user_message))
         if progress:
@@ -72,38 +111,83 @@ def parse_files(files: Sequence[Path], report: IngestReport, progress: Progress 
 
 def ingest_paths(paths: Sequence[Path], settings: Settings, *, rebuild: bool = False,
                  progress: Progress | None = None) -> IngestReport:
-    """Add files (or folders) to the index. Unchanged files add nothing.
+    """Add files (or folders) to the index. Unchanged files add nothing; a file that fails in any
+    stage (load, parse, facts, chunk, embed) is reported in ``failed`` and the others are published.
 
     :raises RetrievalError: when the index cannot be written (the old one keeps serving).
     """
     report = IngestReport()
     files, report.failed = collect_files(paths)
-    docs = parse_files(files, report, progress)
+    docs = _last_per_source(parse_files(files, report, progress), report)
     location = open_location(settings.index_dir, settings.chroma_url)
     if not rebuild:
-        docs = _changed_only(location, docs, report)
-    if not docs and not rebuild:
-        return report
+        current = location.open_current()
+        # Decided again under the write lock below; this first look only avoids a new version for a no-op.
+        if not _triage(docs, current.docs().versions() if current else {}).work:
+            _triage(docs, current.docs().versions() if current else {}).apply(report)
+            return report
     with location.write(fresh=rebuild) as snap:
         check_vector_space(snap, settings)
-        _write_documents(snap, docs, settings, report, progress)
+        triage = _triage(docs, snap.docs().versions())
+        triage.apply(report)
+        _retire(snap, settings, triage.retired)
+        _write_documents(snap, triage.todo, settings, report, progress)
         report.version = snap.version
     return report
 
 
-def _changed_only(location, docs: list[Document], report: IngestReport) -> list[Document]:
-    """Skip files the index already holds, parsed by this parser: no new version for a no-op."""
-    current = location.open_current()
-    if current is None:
-        return docs
-    known = current.docs().versions()
-    changed = []
+@dataclass(slots=True)
+class _Triage:
+    """What a batch means for the index: documents to write, and files needing no write."""
+
+    todo: list[Document] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (source, the name holding its content)
+    retired: list[str] = field(default_factory=list)  # ids of old versions whose name now duplicates another
+
+    @property
+    def work(self) -> bool:
+        return bool(self.todo or self.retired)
+
+    def apply(self, report: IngestReport) -> None:
+        report.unchanged += self.unchanged + [s for s, _ in self.duplicates]
+        report.duplicates += self.duplicates
+
+
+def _triage(docs: Sequence[Document], known: dict[str, tuple[str, str]]) -> _Triage:
+    """Sort a batch against the index's ``source → (id, parser)``.
+
+    A document's id is its content hash, and the index holds each id under one name. Content
+    the index (or an earlier file of this batch) already holds under another name is a
+    duplicate: it is noted, not stored again, so a renamed file is not indexed twice and deleting
+    one name never removes the other's chunks.
+    """
+    batch = {d.source: d.id for d in docs}
+    # A name re-ingested with new content no longer owns its old content (two files may swap).
+    owner = {doc_id: src for src, (doc_id, _) in known.items() if batch.get(src, doc_id) == doc_id}
+    out = _Triage()
     for doc in docs:
-        if known.get(doc.source) == (doc.id, PARSER_VERSION):
-            report.unchanged.append(doc.source)
+        previous = known.get(doc.source)
+        first = owner.get(doc.id, doc.source)
+        if previous == (doc.id, PARSER_VERSION):
+            out.unchanged.append(doc.source)
+        elif first != doc.source:
+            out.duplicates.append((doc.source, first))
+            if previous:  # this name's old content is superseded: keep no stale version under it
+                out.retired.append(previous[0])
         else:
-            changed.append(doc)
-    return changed
+            out.todo.append(doc)
+            owner[doc.id] = doc.source
+    return out
+
+
+def _retire(snap: Snapshot, settings: Settings, doc_ids: Sequence[str]) -> None:
+    """Remove old versions of names whose new content another name already holds."""
+    if doc_ids:
+        store = snap.chunks(get_embeddings(settings.embedding))
+        for doc_id in doc_ids:
+            store.delete_doc(doc_id)
+            snap.docs().delete(doc_id)
 
 
 def check_vector_space(snap: Snapshot | None, settings: Settings) -> None:
@@ -135,10 +219,11 @@ class _Plan:
 def _write_documents(snap: Snapshot, docs: Sequence[Document], settings: Settings, report: IngestReport,
                      progress: Progress | None) -> None:
     """Plan every document, embed the new chunks window by window across documents, then write
-    each document once its vectors are ready."""
+    each document once its vectors are ready. A document whose chunking or embedding fails is
+    reported and left out; its previous version, if any, keeps serving."""
     embedder = get_embeddings(settings.embedding)
     store = snap.chunks(embedder)
-    plans = _plans(snap, store, _last_per_source(docs, report), settings, report)
+    plans = _plans(snap, store, docs, settings, report)
     if not plans:
         return
     total = sum(len(p.fresh) for p in plans)
@@ -147,15 +232,43 @@ def _write_documents(snap: Snapshot, docs: Sequence[Document], settings: Setting
 
     def tick(n: int) -> None:
         nonlocal done
-        done += n
+        done = min(total, done + n)
         if progress:
             progress(label, done, total)
 
+    written = {p.doc.id for p in plans}
     for window in _windows(plans, EMBED_WINDOW):
-        fresh = [c for p in window for c in p.fresh]
-        vectors = embed_passages(embedder, [c.embed_text(p.doc.title) for p in window for c in p.fresh], tick)
-        store.add_embedded(fresh, vectors)
-        _finish(snap, store, window, settings, report)
+        window, vectors = _embed_window(embedder, window, tick, report)
+        store.add_embedded([c for p in window for c in p.fresh], vectors)
+        _finish(snap, store, window, settings, report, written)
+
+
+def _embed_window(embedder, window: list[_Plan], tick: Callable[[int], None],
+                  report: IngestReport) -> tuple[list[_Plan], list]:
+    """Vectors for a window's new chunks; when the window fails, each document is embedded on
+    its own so that only the one that fails is left out."""
+    try:
+        return window, _embed(embedder, window, tick)
+    except IngestError as ex:
+        if len(window) == 1:
+            report.failed.append((window[0].doc.source, ex.user_message))
+            return [], []
+    kept: list[_Plan] = []
+    vectors: list = []
+    for plan in window:
+        try:
+            vectors += _embed(embedder, [plan], tick)
+            kept.append(plan)
+        except IngestError as ex:
+            report.failed.append((plan.doc.source, ex.user_message))
+    return kept, vectors
+
+
+def _embed(embedder, plans: Sequence[_Plan], tick: Callable[[int], None]) -> list:
+    # A store or model error that is not about this file (server gone, model missing) stops the
+    # ingest as before: retrying file by file would only repeat it.
+    with stage("embed", plans[0].doc.source if len(plans) == 1 else f"{len(plans)} 个文件", keep=(RetrievalError,)):
+        return embed_passages(embedder, [c.embed_text(p.doc.title) for p in plans for c in p.fresh], tick)
 
 
 def _last_per_source(docs: Sequence[Document], report: IngestReport) -> list[Document]:
@@ -172,11 +285,13 @@ def _plans(snap: Snapshot, store: ChromaStore, docs: Sequence[Document], setting
     known = snap.docs().versions()
     plans = []
     for doc in docs:
-        previous, parsed_by = known.get(doc.source, (None, ""))
-        if previous == doc.id and parsed_by == PARSER_VERSION:
-            report.unchanged.append(doc.source)
+        previous = known.get(doc.source, (None, ""))[0]
+        try:
+            with stage("chunk", doc.source):
+                chunks = chunk_document(doc, settings.chunk_chars)
+        except IngestError as ex:
+            report.failed.append((doc.source, ex.user_message))
             continue
-        chunks = chunk_document(doc, settings.chunk_chars)
         # Chunk ids are content hashes: an edited document re-embeds only its changed clauses.
         existing = store.existing_ids([c.id for c in chunks])
         old_ids = store.ids_of_doc(previous) if previous else set()
@@ -199,22 +314,29 @@ def _windows(plans: Sequence[_Plan], size: int) -> list[list[_Plan]]:
 
 
 def _finish(snap: Snapshot, store: ChromaStore, window: Sequence[_Plan], settings: Settings,
-            report: IngestReport) -> None:
-    """Point unchanged chunks at their document's new version, drop stale ones, store the documents."""
+            report: IngestReport, written: set[str]) -> None:
+    """Point unchanged chunks at their document's new version, drop stale ones, store the documents.
+
+    ``written`` holds the ids this ingest stores: an old id that another file now carries (two
+    files swapped contents) is overwritten by that file, never deleted after it was written.
+    """
     docs = snap.docs()
     for plan in window:
         fresh = {c.id for c in plan.fresh}
         store.update_meta([c for c in plan.chunks if c.id not in fresh])
         store.delete_ids(plan.stale_ids)
         if plan.previous:
-            docs.delete(plan.previous)
+            if plan.previous not in written:
+                docs.delete(plan.previous)
             (report.replaced if plan.previous != plan.doc.id else report.reparsed).append(plan.doc.source)
         else:
             report.added.append(plan.doc.source)
+        report.details[plan.doc.source] = f"条款 {len(plan.doc.clauses)},分块 {len(plan.chunks)}"
         report.clauses += len(plan.doc.clauses)
         report.chunks_added += len(plan.fresh)
         report.chunks_reused += len(plan.chunks) - len(plan.fresh)
-    docs.put_many([p.doc for p in window], PARSER_VERSION, vector_space(settings.embedding))
+    if window:
+        docs.put_many([p.doc for p in window], PARSER_VERSION, vector_space(settings.embedding))
 
 
 def delete_documents(ids_or_sources: Sequence[str], settings: Settings) -> list[str]:

@@ -10,6 +10,9 @@ def render_tree(doc: Document) -> str:
     lines = [f"《{doc.title}》 {doc.source}",
              f"  文号: {m.doc_number or '-'}  印发: {m.issue_date or '-'}  发布: {m.publish_date or '-'}",
              f"  发文机关: {'、'.join(m.issuers) or '-'}  条款数: {len(doc.clauses)}"]
+    if m.effective_date or m.valid_until:
+        lines.append(f"  施行: {m.effective_date or '-'}  有效期至: {m.valid_until or '-'}"
+                     + ("  (施行期已过)" if m.is_expired() else ""))
     for c in doc.clauses:
         indent = "  " * (c.level + 1)
         lines.append(f"{indent}[{c.kind.value}] {c.label}{c.title[:40]}")

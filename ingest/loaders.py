@@ -47,6 +47,11 @@ except ImportError:  # another pypdf: PDFs are read by its plain text extraction
     Font = None  # type: ignore[assignment,misc]
 
 from ingest.errors import CorruptFileError, EmptyDocumentError, IngestError, UnsupportedFormatError
+from ingest.legacy_word import read_word_binary
+from ingest.ocr import NO_TEXT_MESSAGE as OCR_NO_TEXT_MESSAGE
+from ingest.ocr import NOT_INSTALLED_MESSAGE as OCR_NOT_INSTALLED_MESSAGE
+from ingest.ocr import ocr_images, open_image
+from ingest.ofd import read_ofd_lines
 from ingest.types import LoadedText
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
@@ -56,7 +61,8 @@ MAX_DOCX_UNCOMPRESSED = 200 * 1024 * 1024
 
 NOT_TEXT_MESSAGE = "文件不是有效的文本文件(可能是二进制文件或编码无法识别)"
 EMPTY_MESSAGE = "文件内容为空"
-SUPPORTED_FORMATS_TEXT = "纯文本(.txt)、Markdown(.md)、Word(.docx)、PDF(.pdf)、网页(.html/.htm)"
+SUPPORTED_FORMATS_TEXT = ("纯文本(.txt)、Markdown(.md)、Word(.docx/.doc)、WPS(.wps)、PDF(.pdf,扫描件自动识别文字)、"
+                          "网页(.html/.htm)、OFD版式文件(.ofd)、图片(.png/.jpg/.tif,自动识别文字)")
 
 
 class _Decoded(NamedTuple):
@@ -64,6 +70,7 @@ class _Decoded(NamedTuple):
 
     text: str
     encoding: str
+    ocr: bool = False  # recognised from page images: the format is marked "-ocr"
 
 
 _Reader = Callable[[bytes], _Decoded]
@@ -113,7 +120,8 @@ def load_bytes(data: bytes, name: str, *, max_bytes: int = DEFAULT_MAX_BYTES) ->
     text = normalize_text(decoded.text)
     if not text.strip():
         raise EmptyDocumentError(EMPTY_MESSAGE, source=source)
-    return LoadedText(source=source, text=text, format=fmt, encoding=decoded.encoding)
+    # OCR text may hold recognition errors: its format says so wherever the document is shown.
+    return LoadedText(source=source, text=text, format=f"{fmt}-ocr" if decoded.ocr else fmt, encoding=decoded.encoding)
 
 
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\x00"), None)
@@ -322,12 +330,81 @@ def _read_pdf(data: bytes) -> _Decoded:
         if lines is None:
             pages = [_strip_page_number(page.extract_text() or "") for page in reader.pages]
             lines = join_broken_lines("\n".join(pages).split("\n"))
+        text = "\n".join(lines)
+        if not text.strip():
+            return _ocr_pdf(reader)
     except _PDF_ERRORS as exc:
         raise CorruptFileError(_PDF_CORRUPT_MESSAGE) from exc
-    text = "\n".join(lines)
-    if not text.strip():
-        raise EmptyDocumentError("PDF没有文字层(可能是扫描件),请先进行文字识别(OCR)后再上传")
     return _Decoded(text, "")
+
+
+_SCAN_MESSAGE = "PDF没有文字层(可能是扫描件),请先进行文字识别(OCR)后再上传"
+
+
+def _ocr_pdf(reader: PdfReader) -> _Decoded:
+    """A scan: the largest image of each page through OCR (:mod:`ingest.ocr`)."""
+    pages = []
+    for page in reader.pages:
+        images = _page_images(page)
+        if images:
+            pages.append(max(images, key=lambda im: im.width * im.height))
+    if not pages:
+        raise EmptyDocumentError(_SCAN_MESSAGE)  # vector graphics only: nothing to recognise
+    try:
+        lines = ocr_images(pages)
+    except IngestError as exc:
+        if exc.user_message == OCR_NOT_INSTALLED_MESSAGE:
+            raise EmptyDocumentError(f"{_SCAN_MESSAGE}(服务器未安装文字识别组件)") from exc
+        raise
+    if not lines:
+        raise EmptyDocumentError("PDF没有文字层,扫描页中也未识别出文字,请上传更清晰的扫描件或先进行文字识别(OCR)")
+    return _Decoded("\n".join(_join_laid_out(lines)), "", ocr=True)
+
+
+def _page_images(page) -> list:
+    """The images of a page that pypdf can decode (a JBIG2 scan needs a tool pypdf lacks)."""
+    out = []
+    try:
+        files = list(page.images)
+    except Exception:  # noqa: BLE001 - an undecodable image list: the page has nothing to recognise
+        return out
+    for file in files:
+        try:
+            if file.image is not None:
+                out.append(file.image)
+        except Exception:  # noqa: BLE001 - one image in a filter pypdf cannot decode; others may do
+            continue
+    return out
+
+
+IMAGE_EXTENSIONS = frozenset((".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"))
+
+
+def _read_image(data: bytes) -> _Decoded:
+    """A photo or scan of a document (.png/.jpg/.tif/.bmp; every frame of a multi-page TIFF)."""
+    image = open_image(data)
+    frames = []
+    for index in range(getattr(image, "n_frames", 1)):
+        image.seek(index)
+        frames.append(image.copy())
+    lines = ocr_images(frames)
+    if not lines:
+        raise EmptyDocumentError(OCR_NO_TEXT_MESSAGE)
+    return _Decoded("\n".join(_join_laid_out(lines)), "", ocr=True)
+
+
+def _join_laid_out(lines) -> list[str]:
+    """Lines with their ``full`` flag (OFD runs, OCR boxes): a line that runs to the right margin
+    without ending its sentence continues on the next, unless that starts a heading."""
+    out: list[str] = []
+    wrapped = False
+    for text, full in lines:
+        if out and wrapped and not _HEADING_START.match(text):
+            out[-1] += text
+        else:
+            out.append(text)
+        wrapped = full and not text.rstrip().endswith(_SENTENCE_END)
+    return out
 
 
 def _unlock_pdf(reader: PdfReader) -> None:
@@ -1249,11 +1326,68 @@ def _read_html(data: bytes) -> _Decoded:
     for tag in soup.find_all(_HTML_DROP):
         tag.decompose()
     _drop_link_lists(soup)
+    annexes = _linked_annexes(soup)
     parts: list[str] = []
     _html_walk(soup.body or soup, parts)
     lines = (_WIDGET_RE.sub("", line).strip(" ") for line in "".join(parts).split("\n"))
-    kept = (line for line in lines if line and not _CHROME_LINE_RE.search(line) and not _SEPARATOR_LINE_RE.match(line))
-    return _Decoded("\n".join(kept), decoded.encoding)
+    kept = [line for line in lines if line and not _CHROME_LINE_RE.search(line) and not _SEPARATOR_LINE_RE.match(line)]
+    return _Decoded("\n".join(_note_linked_annexes(_drop_second_copies(kept), annexes)), decoded.encoding)
+
+
+# A link to a file: the annex it names is not in the page, only on the portal's server.
+_FILE_LINK = re.compile(r"\.(?:docx?|wps|pdf|ofd|xlsx?|et|zip|rar|7z)(?:[?#].*)?$", re.I)
+_ANNEX_LABEL = re.compile(r"附件\s*[\d一二三四五六七八九十]*")
+LINKED_ANNEX_NOTE = "（附件未随文件提供，仅有下载链接）"
+
+
+def _linked_annexes(soup: BeautifulSoup) -> set[str]:
+    """Texts of links to annex files ("附件2.docx") whose text the page does not hold itself
+    (no line of its own starting with the label, as an annex printed in the page has)."""
+    page = soup.get_text("\n")
+    marked = set()
+    for link in soup.find_all("a", href=_FILE_LINK):
+        text = re.sub(r"\s", "", link.get_text())  # compared without the spaces layout puts in
+        label = _ANNEX_LABEL.match(text)
+        if not label:
+            continue
+        inline = re.search(rf"^[ \u3000\xa0]*{re.escape(label.group(0))}[ \u3000]*(?:[:：]|$)", page, re.M)
+        if inline is None or label.group(0) == "附件":
+            marked.add(text)
+    return marked
+
+
+def _note_linked_annexes(lines: list[str], marked: set[str]) -> list[str]:
+    """"附件2.docx" → "附件2.docx（附件未随文件提供，仅有下载链接）": the label still starts the
+    line (the annex keeps its number in the clause tree) and a question about it finds the reason."""
+    return [line + LINKED_ANNEX_NOTE if re.sub(r"\s", "", line) in marked else line for line in lines]
+
+
+# A second copy of the text: a run of at least this many lines (and characters) seen before,
+# or one long line holding earlier lines run together (portals print the text twice).
+_COPY_MIN_LINES = 3
+_COPY_MIN_CHARS = 200
+
+
+def _drop_second_copies(lines: list[str]) -> list[str]:
+    """Keep the first complete copy of a page's text; later repeats of it are dropped."""
+    out: list[str] = []
+    seen: set[str] = set()
+    flat = ""  # the kept text without whitespace: a run-together copy is a substring of it
+    i = 0
+    while i < len(lines):
+        j = i
+        while j < len(lines) and lines[j] in seen:
+            j += 1
+        if j - i >= _COPY_MIN_LINES and sum(map(len, lines[i:j])) >= _COPY_MIN_CHARS:
+            i = j
+            continue
+        squeezed = re.sub(r"\s", "", lines[i])
+        if not (len(squeezed) >= _COPY_MIN_CHARS and squeezed in flat):
+            out.append(lines[i])
+            seen.add(lines[i])
+            flat += squeezed
+        i += 1
+    return out
 
 
 def _drop_link_lists(soup: BeautifulSoup) -> None:
@@ -1326,6 +1460,24 @@ def _html_cell_text(cell: Tag) -> str:
     return out
 
 
+def _read_ofd(data: bytes) -> _Decoded:
+    """OFD text runs laid out into lines (:mod:`ingest.ofd`), wrapped lines joined again."""
+    return _Decoded("\n".join(_join_laid_out(read_ofd_lines(data))), "")
+
+
+def _read_legacy_word(data: bytes, kind: str) -> _Decoded:
+    """.doc/.wps: a Word binary file through catdoc/antiword (:mod:`ingest.legacy_word`); a .docx,
+    web page or RTF saved under that name is read for what it is, or refused saying so."""
+    head = data[:1024].lstrip().lower()
+    if data.startswith(b"PK\x03\x04"):
+        return _read_docx(data)
+    if head.startswith((b"<html", b"<!doctype html", b"mime-version")) or b"<html" in head:
+        return _read_html(data)
+    if head.startswith(b"{\\rtf"):
+        raise CorruptFileError("该文件实际是RTF格式,请用Word或WPS打开后另存为.docx再上传")
+    return _Decoded(read_word_binary(data, kind), "")
+
+
 # ---------------------------------------------------------------------------------------
 # Dispatch table (after the readers it names)
 # ---------------------------------------------------------------------------------------
@@ -1339,14 +1491,16 @@ _READERS: dict[str, tuple[str, _Reader]] = {
     ".pdf": ("pdf", _read_pdf),
     ".html": ("html", _read_html),
     ".htm": ("html", _read_html),
+    ".ofd": ("ofd", _read_ofd),
+    ".doc": ("doc", lambda data: _read_legacy_word(data, "doc")),
+    ".wps": ("wps", lambda data: _read_legacy_word(data, "wps")),
+    **{ext: ("image", _read_image) for ext in IMAGE_EXTENSIONS},
 }
 
 # Extensions load_file accepts (lower case, with the dot), e.g. for picking files in a folder.
 SUPPORTED_EXTENSIONS: frozenset[str] = frozenset(_READERS)
 
 _FORMAT_HINTS: dict[str, str] = {
-    ".doc": "。旧版Word(.doc)文件请先另存为.docx",
-    ".wps": "。WPS文件请先另存为.docx",
     ".xls": "。表格请先另存为文本或粘贴到Word文档中",
     ".xlsx": "。表格请先另存为文本或粘贴到Word文档中",
 }

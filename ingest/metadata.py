@@ -15,7 +15,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ingest.dates import DATE_CN, DATE_ISO, to_iso
 from ingest.types import DocumentMeta
+from ingest.validity import find_validity
 
 # Only the top of a document carries its title; later lines are body text.
 _TITLE_SEARCH_LINES = 15
@@ -39,26 +41,22 @@ _DOC_NUMBER = r"[\u4e00-\u9fff]{1,12}\s*[〔\[【(\uff08]\s*(?:19|20)\d{2}\s*[�
 _DOC_NUMBER_LINE = re.compile(rf"^\s*(?P<number>{_DOC_NUMBER})")
 _DOC_NUMBER_ANY = re.compile(rf"(?P<number>{_DOC_NUMBER})")
 
-_CN_DIGITS = "〇零一二三四五六七八九十"
-_DATE_CN = (
-    rf"(?:\d{{4}}|[{_CN_DIGITS}]{{4}})年"  # 2022年 / 二〇二二年
-    rf"(?:\d{{1,2}}|[{_CN_DIGITS}]{{1,3}})月(?:\d{{1,2}}|[{_CN_DIGITS}]{{1,3}})日"
-)
-_DATE_ISO = r"\d{4}[-./]\d{1,2}[-./]\d{1,2}"
-_DATE_LINE = re.compile(rf"^\s*(?P<date>{_DATE_CN})\s*$")
-_LABELLED_ISSUE_DATE = re.compile(rf"(?:成文日期|印发日期|发文日期)\s*[:\uff1a]\s*(?P<date>{_DATE_CN}|{_DATE_ISO})")
-_LABELLED_PUBLISH_DATE = re.compile(rf"(?:发布时间|发布日期)\s*[:\uff1a]\s*(?P<date>{_DATE_ISO}|{_DATE_CN})")
+_DATE_LINE = re.compile(rf"^\s*[（(]?\s*(?P<date>{DATE_CN})\s*[）)]?\s*$")  # "（2023年1月2日）" under a title too
+_LABELLED_ISSUE_DATE = re.compile(rf"(?:成文日期|印发日期|发文日期)\s*[:\uff1a]\s*(?P<date>{DATE_CN}|{DATE_ISO})")
+_LABELLED_PUBLISH_DATE = re.compile(rf"(?:发布时间|发布日期|发表时间|公布日期)\s*[:\uff1a]\s*(?P<date>{DATE_ISO}|{DATE_CN})")
 
 # A department / agency name: Chinese characters ending in an organisational suffix.
 _ORG_NAME = re.compile(
     r"^[\u4e00-\u9fff]{1,30}"
-    r"(?:厅|局|委|办|部|院|会|署|府|室|处|所|司|中心|集团|银行|公司|总队|支队|办公室|委员会)$"
+    r"(?:厅|局|委|办|部|院|会|署|府|室|处|所|司|中心|集团|银行|公司|总队|支队|办公室|委员会|中央)$"
 )
 # Lazy name groups: the last name must stop before 等部门 instead of swallowing it.
 _JOINT_ISSUERS = re.compile(
     r"(?P<names>[\u4e00-\u9fff]{2,30}?(?:、[\u4e00-\u9fff]{2,30}?)+)"
     r"(?:等(?:部门|单位))?(?:联合|共同)(?:制定|印发|起草|发布)"
 )
+_TITLE_ISSUERS = re.compile(r"^(?P<names>[\u4e00-\u9fff]{2,30}(?:[\s\u3000、]+[\u4e00-\u9fff]{2,30})*?)关于")
+_LABELLED_ISSUER = re.compile(r"(?:信息来源|来源|发布部门|发布机构|发文机关|发文单位)\s*[:\uff1a]\s*(?P<name>[\u4e00-\u9fff]{2,30})")
 # Words that introduce a list of issuers in a sentence but are not part of the first name.
 _LEAD_IN = re.compile(r"^(?:现由|经|由|现)")
 
@@ -71,12 +69,20 @@ def extract_metadata(text: str) -> DocumentMeta:
     """
     lines = [line.strip() for line in text.split("\n")]
     signature = _signature_block(lines)
+    issue_date = _labelled(_LABELLED_ISSUE_DATE, text) or signature[1] or _first_date_line(lines)
+    validity = find_validity(text, to_iso(issue_date))
     return DocumentMeta(
         title=_title(lines),
         doc_number=_doc_number(lines, text),
-        issuers=signature[0] or _joint_issuers(text),
-        issue_date=_labelled(_LABELLED_ISSUE_DATE, text) or signature[1] or _first_date_line(lines),
+        issuers=signature[0] or _joint_issuers(text) or _title_issuers(lines) or _labelled_issuer(text),
+        issue_date=issue_date,
         publish_date=_labelled(_LABELLED_PUBLISH_DATE, text),
+        issue_date_iso=to_iso(issue_date),
+        effective_date=validity.effective,
+        effective_date_iso=validity.effective_iso,
+        valid_until=validity.until,
+        valid_until_iso=validity.until_iso,
+        validity=validity.sentence,
     )
 
 
@@ -167,6 +173,25 @@ def _joint_issuers(text: str) -> tuple[str, ...]:
     names = found.group("names").split("、")
     names[0] = _LEAD_IN.sub("", names[0])
     return tuple(names)
+
+
+def _title_issuers(lines: Sequence[str]) -> tuple[str, ...]:
+    """Issuers written before 关于 in the heading: "中共中央 国务院关于…", "广州市医疗保障局 广州市财政局关于…"."""
+    for line in [line for line in lines if line][:_TITLE_SEARCH_LINES]:
+        found = _TITLE_ISSUERS.match(line)
+        if found:
+            names = re.split(r"[\s、]+", found.group("names").strip())
+            if all(_ORG_NAME.match(name) for name in names):
+                return tuple(names)
+    return ()
+
+
+def _labelled_issuer(text: str) -> tuple[str, ...]:
+    """A portal's or legal database's label: 信息来源：区住建园林局, 发布部门 : 辽宁省政府."""
+    for found in _LABELLED_ISSUER.finditer(text):
+        if _ORG_NAME.match(found.group("name")):
+            return (found.group("name"),)
+    return ()
 
 
 def _labelled(pattern: re.Pattern[str], text: str) -> str:

@@ -1,11 +1,12 @@
-"""Chinese numerals (一 … 九十九, 一百二十) and circled digits to ints."""
+"""Chinese numerals (一 … 九十九, 一百二十) and numbering symbols (①, ⑴, ㈠, Ⅻ) to ints."""
 
 from __future__ import annotations
+
+import unicodedata
 
 _DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
            "六": 6, "七": 7, "八": 8, "九": 9}
 _UNITS = {"十": 10, "百": 100, "千": 1000}
-_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 
 CHINESE_NUMERAL_CHARS = "".join(_DIGITS) + "".join(_UNITS)
 
@@ -15,11 +16,20 @@ def to_int(label: str) -> int | None:
     label = label.strip()
     if not label:
         return None
-    if label.isdigit():
+    # isdecimal, not isdigit: "①" and "²" are digits to Python but int() refuses them.
+    if label.isdecimal():
         return int(label)
-    if len(label) == 1 and label in _CIRCLED:
-        return _CIRCLED.index(label) + 1
+    if len(label) == 1 and label not in _DIGITS and label not in _UNITS:
+        return _symbol_value(label)
     return _chinese_to_int(label)
+
+
+def _symbol_value(ch: str) -> int | None:
+    """A single numbering symbol (①, ⑴, ⒈, ㈠, Ⅻ, ❶): its Unicode numeric value when whole."""
+    value = unicodedata.numeric(ch, None)
+    if value is None or value != int(value) or not 0 < value <= 100:
+        return None
+    return int(value)
 
 
 def _chinese_to_int(text: str) -> int | None:

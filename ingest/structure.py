@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ingest.dates import DATE_CN
 from ingest.numerals import CHINESE_NUMERAL_CHARS, to_int
 from ingest.types import Clause, ClauseKind, content_hash
 
@@ -43,11 +44,16 @@ GOV_DOC_RULES: tuple[HeadingRule, ...] = (
     _rule("arabic", 5, ClauseKind.ARTICLE, r"^((\d{1,3})\s*[.．、](?![\d.．]))\s*(.*)$"),
     _rule("paren_arabic", 6, ClauseKind.ITEM, r"^([（(]\s*(\d{1,3})\s*[）)][、.．]?)\s*(.*)$"),
     _rule("circled", 7, ClauseKind.ITEM, r"^(([①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳]))\s*(.*)$"),
+    # One-character forms of the same families, as Word's automatic numbering and some portals
+    # write them: ㈠ is (一), ⒈ is 1., ⑴ is (1). Other symbols (Ⅰ, ａ.) stay body text.
+    _rule("paren_cn_sym", 4, ClauseKind.ITEM, r"^(([\u3220-\u3229]))\s*(.*)$"),
+    _rule("arabic_sym", 5, ClauseKind.ARTICLE, r"^(([\u2488-\u249b]))\s*(.*)$"),
+    _rule("paren_arabic_sym", 6, ClauseKind.ITEM, r"^(([\u2474-\u2487]))\s*(.*)$"),
 )
 
 _NOTICE_RE = re.compile(r"关于(?:印发|转发|发布|公布)(?:《(.+?)》|(.+?))(?:的)?通知\s*$")
 _DUTY_LINE_RE = re.compile(r"^(?:责任单位|责任部门|牵头单位|牵头部门|配合单位)\s*[:：]")
-_DATE_LINE_RE = re.compile(r"^\s*(?:\d{4}|[二〇○零一二三四五六七八九]{4})年[\d一二三四五六七八九十]{1,2}月[\d一二三四五六七八九十]{1,3}日\s*$")
+_DATE_LINE_RE = re.compile(rf"^\s*{DATE_CN}\s*$")  # a 落款 date in any written form ("2026年 4月 20 日" too)
 _ORG_SUFFIX = r"(?:厅|局|委|办|办公室|政府|委员会|中心|院|会|部|署|处|公司|集团|总局|室)"
 _ISSUER_LINE_RE = re.compile(rf"^\s*(?:[\u4e00-\u9fff（）()]{{2,25}}{_ORG_SUFFIX}\s*)+$")
 _SIGNATURE_NOTE_RE = re.compile(r"^\s*[（(](?:此件|本件|联系人|联系电话)[^）)]*[）)]\s*$")
@@ -226,7 +232,8 @@ def _build_tree(lines: list[_Line], special: list[_Node], body_start: int, body_
             if _duty_line_closes(stack[-1], ln.text, with_duty):
                 # "责任单位:…" after (1)(2)(3) points names who does the whole task, not point (3).
                 _close(stack, stack[-1].rank, last_body_end)
-            with_duty.add(id(stack[-1]))
+            if stack:  # closing a top-level point leaves nothing open to credit the duty to
+                with_duty.add(id(stack[-1]))
         if head is None:
             if not last_seen and preamble is None:
                 preamble = _Node(ClauseKind.PREAMBLE, -1, "", None, body_title or ln.text, ln.start, ln.end)
@@ -263,10 +270,10 @@ def _duty_line_closes(node: _Node, line: str, with_duty: set[int]) -> bool:
     """Does a duty line after ``node`` belong to its parent? After (1) and ① points always (a
     bare "(A牵头…)" paragraph too); after "4." when none of 1.–3. named its own: one line
     closes the whole task."""
-    if node.family in ("paren_arabic", "circled"):
+    if node.family in ("paren_arabic", "paren_arabic_sym", "circled"):
         return True
     siblings = node.parent.children[:-1] if node.parent else []
-    return (node.family == "arabic" and bool(_DUTY_LINE_RE.match(line)) and bool(siblings)
+    return (node.family in ("arabic", "arabic_sym") and bool(_DUTY_LINE_RE.match(line)) and bool(siblings)
             and not any(id(s) in with_duty for s in siblings))
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import date
 from enum import Enum
 from typing import Any
 
@@ -24,8 +25,18 @@ class DocumentMeta:
     title: str = ""
     doc_number: str = ""  # 发文字号, e.g. 鲁工信数据〔2022〕52号
     issuers: tuple[str, ...] = ()  # 发文机关 / 联合印发单位
-    issue_date: str = ""  # 印发日期 / 成文日期 as written, e.g. 2022年3月22日
+    issue_date: str = ""  # 印发日期 / 成文日期 as written, e.g. 2022年3月22日, 二○一九年三月五日
     publish_date: str = ""  # 发布时间 as written, e.g. 2022-04-02
+    issue_date_iso: str = ""  # the same date as YYYY-MM-DD, for comparisons
+    effective_date: str = ""  # 施行 date as written: 2025年9月1日, or 印发之日 / 发布之日
+    effective_date_iso: str = ""  # YYYY-MM-DD (印发之日 → the issue date)
+    valid_until: str = ""  # end of the 有效期 as written ("2030年8月31日"), or derived from "有效期3年"
+    valid_until_iso: str = ""
+    validity: str = ""  # the verbatim sentence stating 施行 and/or 有效期, e.g. "本办法自…起施行，有效期至…"
+
+    def is_expired(self, today: date | None = None) -> bool:
+        """施行期已过: the 有效期 ended before ``today`` (False when the document states none)."""
+        return bool(self.valid_until_iso) and self.valid_until_iso < (today or date.today()).isoformat()
 
 
 @dataclass(frozen=True, slots=True)

@@ -208,7 +208,8 @@ def test_upload_bytes_load_like_the_file(tmp_path: Path, kind: str) -> None:
 
 def test_supported_extensions_are_the_ones_that_load() -> None:
     """Folder ingestion picks files by SUPPORTED_EXTENSIONS; each must have a loader."""
-    assert SUPPORTED_EXTENSIONS == {".txt", ".text", ".md", ".markdown", ".docx", ".pdf", ".html", ".htm"}
+    assert SUPPORTED_EXTENSIONS == {".txt", ".text", ".md", ".markdown", ".docx", ".pdf", ".html", ".htm", ".ofd",
+                                    ".doc", ".wps", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"}
 
 
 def test_source_is_the_file_name_not_the_path(tmp_path: Path) -> None:
@@ -742,8 +743,10 @@ BAD_INPUTS = [
     ("bomb.docx", _docx_bomb, CorruptFileError, "解压后过大(超过200MB)"),
     ("broken.docx", lambda: _zip_bytes({"word/document.xml": b"<w:document"}), CorruptFileError, "Word文档已损坏"),
     ("table.xlsx", lambda: b"PK", UnsupportedFormatError, "不支持的文件格式“.xlsx”"),
-    ("old.doc", lambda: b"\xd0\xcf\x11\xe0", UnsupportedFormatError, "另存为.docx"),
-    ("README", lambda: "政策".encode(), UnsupportedFormatError, "目前支持:纯文本(.txt)、Markdown(.md)、Word(.docx)"),
+    ("old.doc", lambda: b"\xd0\xcf\x11\xe0", CorruptFileError, "文件不是有效的旧版Word(.doc)文件"),
+    ("noise.wps", _random_bytes, CorruptFileError, "文件不是有效的WPS(.wps)文件"),
+    ("letter.doc", lambda: b"{\\rtf1\\ansi hello}", CorruptFileError, "该文件实际是RTF格式"),
+    ("README", lambda: "政策".encode(), UnsupportedFormatError, "目前支持:纯文本(.txt)、Markdown(.md)、Word(.docx/.doc)"),
 ]
 
 

@@ -26,6 +26,7 @@ SHANDONG_META = DocumentMeta(
     ),
     issue_date="2022年3月22日",
     publish_date="2022-04-02",
+    issue_date_iso="2022-03-22",
 )
 
 
