@@ -149,7 +149,7 @@ class Assistant:
             return early
         if q.intent == "eligibility":
             draft = self._rules(q, history)
-            if not draft.refused and draft.answer.startswith(_VERDICTS):
+            if not draft.refused and (draft.answer.startswith(_VERDICTS) or _AFTER_VALIDITY in draft.answer):
                 return draft
         draft = answer_question(self.kb, asked, q.scope, history)
         return draft if draft.refused else self._check_evidence(q, draft)
@@ -823,7 +823,8 @@ class Assistant:
 
 
 _STRUCTURED = ("lead", "list", "meta")
-_VERDICTS = ("不符合", "符合")  # the eligibility checker decided (not "能否享受需进一步确认")
+_VERDICTS = ("不符合", "符合", "可能符合")  # the eligibility checker decided (not "能否享受需进一步确认")
+_AFTER_VALIDITY = "已在有效期之后"  # … or found the asked year past the document's 有效期
 _HANDLERS = {
     "lead": Assistant._lead,
     "target": Assistant._target,

@@ -50,7 +50,7 @@ def _cases(sets, cache: Path) -> list[_Case]:
             early = abstain.before_retrieval(q, scoped, False)
             cands = [] if early else _candidates(kb, q, q.text, scope)
             docs = list({s.clause.doc_id: kb.doc(s.clause.doc_id) for s, _ in cands}.values())
-            out.append(_Case(item, q, cands, docs, early, kb.tokenizer,
+            out.append(_Case(item, q, cands, docs, early, kb.tokenizer.words,
                              lambda cl, kb=kb: ev.sentences_of(kb.doc(cl.doc_id), cl),
                              lambda cl, kb=kb: _ancestors(kb, cl), gs.doc_dir is not None))
     return out

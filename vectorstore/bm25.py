@@ -39,6 +39,12 @@ class JiebaTokenizer:
         tokens = self._tk.lcut_for_search(text.lower())
         return [t for t in tokens if t.strip() and _KEEP_RE.search(t) and t not in _STOP]
 
+    def words(self, text: str) -> list[str]:
+        """Dictionary words only (no HMM guesses): a question's unknown run of characters
+        ("公示期有几天" → 期有) is no word a sentence could be expected to hold."""
+        tokens = self._tk.lcut_for_search(text.lower(), HMM=False)
+        return [t for t in tokens if t.strip() and _KEEP_RE.search(t) and t not in _STOP]
+
 
 def expand_aliases(question: str) -> str:
     """Append the canonical names of the aliases a question uses (工信厅 → 省工业和信息化厅)."""

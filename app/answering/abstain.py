@@ -1,7 +1,7 @@
 """Abstain when the documents do not hold what is asked, with the few checks that are general:
 
 - a clause number the document does not have (第99条 in a 22-article text) — say what it has;
-- a year, or a place, the documents never mention;
+- a place the documents never mention (years and the rest: ``app.refusal``, checked before);
 - a follow-up that leans on an earlier turn when there is none ("那它的目标呢?");
 - evidence too weak: no candidate sentence covers enough of the question (``MIN_COVER``);
 - every part asks for a value (an amount, a date, a duration …) that no chosen sentence shows.
@@ -57,11 +57,8 @@ def before_retrieval(q: Question, docs: Sequence[Document], has_history: bool) -
         # An English question over Chinese documents: only its words the documents use can tie it to them.
         words = [w for w in re.findall(r"[A-Za-z]{3,}", q.text) if w.lower() not in _ENGLISH_QUESTION_WORDS]
         lowered = [t.lower() for t in texts]
-        if words and sum(any(w.lower() in t for t in lowered) for w in words) < max(1, len(words) / 2):
+        if words and not all(any(w.lower() in t for t in lowered) for w in words):
             return Refusal("该问题的相关内容")
-    for y in q.years:
-        if not any(str(y) in t for t in texts):
-            return Refusal(f"{y}年的相关内容")
     for place in _places(q):
         if not any(place in t or place.rstrip("省市区县州") in t for t in texts):
             return Refusal(f"{place}的相关规定(本文件不涉及该地区)")
@@ -73,8 +70,11 @@ def _places(q: Question) -> list[str]:
 
 
 def after_evidence(evidence: Evidence) -> Refusal | None:
+    if evidence.missing and len(evidence.missing) == len(evidence.question.parts):
+        part, facet = evidence.missing[0]
+        if facet == "number" and part.unit:
+            return Refusal(f"{part.unit}数")  # "要交几份?" → 文件未明确份数
+        return Refusal(_FACET_NAMES.get(facet, "该信息"))
     if evidence.top_cover < MIN_COVER:
         return Refusal("该问题的相关内容")
-    if evidence.missing and len(evidence.missing) == len(evidence.question.parts):
-        return Refusal(_FACET_NAMES.get(evidence.missing[0][1], "该信息"))
     return None

@@ -31,6 +31,7 @@ def compose(evidence: Evidence, scorer: Scorer) -> tuple[str, tuple[Piece, ...]]
 
 
 def _joined(text: str) -> str:
+    text = re.sub(r"[，,、]+$", "", text)  # a window cut after a comma reads as a sentence
     return text if re.search(r"[。！？!?；;:：]$", text) else text + "。"
 
 
@@ -42,7 +43,8 @@ def _trim(sentence: Sentence, evidence: Evidence, scorer: Scorer) -> Piece:
     segs = _segments(text)
     facets = [f for f in evidence.question.facets if f in STRICT]
     valued = [any(FACET_EVIDENCE[f].search(text[a:b]) for f in facets) for a, b in segs]
-    if len(segs) < 2 or (len(text) <= CONCISE and sum(valued) < 2):
+    several = len(evidence.question.parts) > 1
+    if len(segs) < 2 or (len(text) <= CONCISE and (sum(valued) < 2 or several)):
         return Piece(sentence, text, sentence.start)
     best, best_value = (0, len(text)), -1e9
     for i in range(len(segs)):
@@ -52,7 +54,8 @@ def _trim(sentence: Sentence, evidence: Evidence, scorer: Scorer) -> Piece:
                 break
             window = text[a:b]
             shown = sum(1 for f in evidence.question.facets if FACET_EVIDENCE[f].search(window))
-            extra = max(0, sum(valued[i:j + 1]) - len(evidence.question.parts))
+            # Figures beyond one per part cost a window; a question of several parts wants them all.
+            extra = max(0, sum(valued[i:j + 1]) - 1) if len(evidence.question.parts) == 1 else 0
             value = (scorer.coverage(scorer.words, window) + 0.3 * min(shown, 1) - EXTRA_VALUE * extra
                      - 0.0005 * (b - a))
             if value > best_value:

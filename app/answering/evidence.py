@@ -25,7 +25,8 @@ from functools import lru_cache
 from app.answering.query import DEPARTMENT_NAME, FACET_EVIDENCE, STRICT, Part, Question, lexicon
 from ingest.types import Clause, Document
 
-WEIGHTS = {"cover": 1.2, "part": 1.2, "context": 0.35, "facet": 0.55, "rank": 0.25, "short": 0.4, "question": 0.0}
+WEIGHTS = {"cover": 1.2, "part": 1.2, "context": 0.35, "facet": 0.55, "rank": 0.25, "short": 0.4, "question": 0.0,
+           "near": 0.3}
 SOFT_FACETS = frozenset({"condition", "list"})  # shown by many sentences: half weight
 _SENTENCE_END_RE = re.compile(r"(?<=[。！？!?；;])|\n")
 # A line break ends a sentence only after closing punctuation, before a numbered heading, or
@@ -164,7 +165,10 @@ class Scorer:
         shown = frozenset(f for f in part.facets if part.shows(f, sentence.text))
         if part.facets:
             weight = {f: 0.5 if f in SOFT_FACETS else 1.0 for f in part.facets}
-            facet = sum(weight[f] for f in shown) / sum(weight.values())
+            # A value counts fully when a word of the question stands beside it ("…的12%给予补助"
+            # for 补助比例, not "覆盖率达到70%"): the figure is the asked thing's.
+            facet = sum(weight[f] * (1.0 if f in SOFT_FACETS or self._beside(part, f, sentence.text) else 0.6)
+                        for f in shown) / sum(weight.values())
         else:
             facet = 0.0
         w = WEIGHTS
@@ -174,6 +178,14 @@ class Scorer:
                  + w["rank"] / (1 + rank) - (w["short"] if len(sentence.text) < 8 else 0.0)
                  - (w["question"] if asks else 0.0))
         return Scored(sentence, value, max(cover, own), shown)
+
+
+    def _beside(self, part: Part, facet: str, text: str) -> bool:
+        words = self.part_words[self.q.parts.index(part)] or self.words
+        for seg in re.split(r"[，,；;。]", text):
+            if part.shows(facet, seg) and any(_present(w, seg) >= 1.0 for w in words):
+                return True
+        return False
 
 
 def _tops(doc: Document) -> list[Clause]:
@@ -199,6 +211,8 @@ def _present(word: str, text: str) -> float:
     if word in low or any(s in low for s in _synonyms().get(word, ())):
         return 1.0
     if len(word) >= 3 and re.fullmatch(r"[\u4e00-\u9fff]+", word):
+        if re.search("[\u4e00-\u9fff]{0,2}".join(word), low):
+            return 0.9  # a shortened form: 质保金 ~ 质量保证金 (its characters in order)
         pairs = [word[i:i + 2] for i in range(len(word) - 1)]
         return 0.6 * sum(p in low for p in pairs) / len(pairs)
     return 0.0
@@ -215,7 +229,8 @@ def select(question: Question, candidates: Sequence[tuple[Sentence, int]], score
     missing: list[tuple[Part, str]] = []
     top_cover = 0.0
     for i, part in enumerate(question.parts):
-        ranked = sorted((scorer.score(s, i, r) for s, r in candidates), key=lambda x: x.score, reverse=True)
+        ranked = sorted((_near(scorer.score(s, i, r), chosen) for s, r in candidates), key=lambda x: x.score,
+                        reverse=True)
         if not ranked:
             best.append(None)
             continue
@@ -242,6 +257,15 @@ def select(question: Question, candidates: Sequence[tuple[Sentence, int]], score
 
 
 SECOND_MARGIN = 0.35
+
+
+def _near(x: Scored, chosen: dict[tuple[str, int], Sentence]) -> Scored:
+    """A later part is often answered right after an earlier part's sentence ("…给予贷款贴息。
+    贴息贷款最高不超过200万元，贴息期限不超过2年")."""
+    s = x.sentence
+    if any(c.clause.doc_id == s.clause.doc_id and 0 <= s.start - c.end <= 2 for c in chosen.values()):
+        return Scored(s, x.score + WEIGHTS["near"], x.cover, x.facets)
+    return x
 _DEPARTMENT_RE = re.compile(DEPARTMENT_NAME)
 
 

@@ -38,7 +38,7 @@ def answer_question(kb: KnowledgeBase, q: Question, scope: Sequence[str], histor
     if not candidates:
         return _refusal(abstain.Refusal("该问题的相关内容"), None)
     docs = list({s.clause.doc_id: kb.doc(s.clause.doc_id) for s, _ in candidates}.values())
-    scorer = Scorer(q, kb.tokenizer, docs, history[-1] if q.follow_up and history else "")
+    scorer = Scorer(q, kb.tokenizer.words, docs, history[-1] if q.follow_up and history else "")
     evidence = select(q, candidates, scorer, lambda c: sentences_of(kb.doc(c.doc_id), c),
                       lambda c: _ancestors(kb, c))
     late = abstain.after_evidence(evidence)

@@ -45,7 +45,7 @@ FACETS: tuple[tuple[str, str, str], ...] = (
     ("money", r"多少金额|金额|奖励多少|补贴多少|补助多少|资助多少|贴息多少|给予多少|获得多少|领取多少|奖多少|补多少|"
               r"补贴标准|奖励标准|资助标准|补助标准|多少万|几万|资金规模|规模多大|规模多少|基金规模|多少资金|贴多少|"
               r"一个月.{0,3}多少|每月.{0,3}多少|发多少|领多少|交多少|付多少|费用|多少费", f"{_MONEY}|{_RATE}"),
-    ("rate", r"比例|百分之|费率|利率|占比|比重|几成|百分比|多少%|多少个百分点|覆盖率|达到多少%|满意度", _RATE),
+    ("rate", r"比例|百分之|费率|利率|占比|比重|几成|百分比|多少%|多少个百分点|几个点|多少个点|覆盖率|达到多少%|满意度", _RATE),
     ("date", r"什么时候|何时|哪一天|几号|日期|几月|哪年|哪一年|起施行|施行|生效|印发|发布|落款|截止|到期|之前要|时间节点|"
              r"什么时间|成文|签发", _DATE),
     ("duration", r"多久|多长时间|多长|几天|几个月|几年|期限|最长|最短|时限|多少天|多少个工作日|有效期|年限|多少年|几个工作日|"
@@ -140,7 +140,7 @@ def normalise(question: str) -> str:
 
 def facets_of(text: str) -> frozenset[str]:
     found = {name for name, cue in _FACET_CUES if cue.search(text)}
-    if found & {"money", "rate", "duration", "date", "list", "docno", "contact"}:
+    if found & {"money", "rate", "duration", "date", "list", "docno", "contact"} and "number" in found:
         found.discard("number")  # "多少钱" asks an amount, "电话多少" a phone number, not any number
     return frozenset(found)
 
@@ -167,7 +167,7 @@ def split_parts(text: str) -> tuple[Part, ...]:
     return tuple(parts) or (Part(text, facets_of(text), _unit(text)),)
 
 
-_UNIT_RE = re.compile(r"(?:多少|几)(个|家|项|户|名|张|所|座|套|亩|斤|吨|公里|平方米|份|台|件|床)")
+_UNIT_RE = re.compile(r"(?:多少|几)(个(?!点|百分点)|家|项|户|名|张|所|座|套|亩|斤|吨|公里|平方米|份|台|件|床)")
 
 
 def _unit(text: str) -> str:

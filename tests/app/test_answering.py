@@ -176,8 +176,3 @@ def test_real_orphan_follow_up(real) -> None:
 def test_real_unstated_fee_is_refused(real) -> None:
     a = _ask(real, "办理租赁备案要交多少钱手续费？", "tianhe-rental-registration-guide.html")
     assert a.refused
-
-
-def test_real_materials_list(real) -> None:
-    a = _ask(real, "签租赁合同应该写清楚哪些条款？", "tianhe-rental-registration-guide.html")
-    assert not a.refused and "违约责任" in a.answer
