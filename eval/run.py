@@ -241,7 +241,7 @@ def _run_one(label: str, respond: Responder, gold_set: GoldSet, docs: dict[str, 
 
     respond(_WARM_UP)  # first-call costs (jieba dictionary, model buffers) are not per question
     with tqdm(gold_set.items, desc=label, unit="q", file=sys.stderr, mininterval=0.5, dynamic_ncols=True) as bar:
-        return [judge(item, gold_set.name, respond(item.question, item.doc if gold_set.scoped else None), docs,
+        return [judge(item, gold_set.name, respond(item.question, *((item.doc,) if gold_set.scoped else ())), docs,
                       golds[item.id]) for item in bar]
 
 

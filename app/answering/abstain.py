@@ -21,7 +21,8 @@ from ingest.types import ClauseKind, Document
 
 MIN_COVER = 0.25  # fitted on the development documents (eval/fit_evidence.py)
 _FACET_NAMES = {"money": "具体金额或标准", "rate": "具体比例", "date": "具体日期", "duration": "具体期限或时长",
-                "contact": "联系方式", "number": "具体数字", "department": "负责部门"}
+                "contact": "联系方式", "number": "具体数字", "department": "负责部门", "channel": "办理渠道或平台",
+                "materials": "所需材料", "docno": "文号"}
 _KIND_OF_REF = {"条": (ClauseKind.ARTICLE,), "章": (ClauseKind.CHAPTER, ClauseKind.SECTION),
                 "部分": (ClauseKind.SECTION, ClauseKind.CHAPTER)}
 # A place is a word of its own ending in a level (越秀区, 江苏省), not a run of characters before
@@ -67,6 +68,19 @@ def before_retrieval(q: Question, docs: Sequence[Document], has_history: bool) -
 
 def _places(q: Question) -> list[str]:
     return [t for t in q.tokens if _PLACE_SUFFIX_RE.match(t) and not _GENERIC_PLACE_RE.search(t)]
+
+
+def unplaced(q: Question, place_names: Sequence[str], doc: Document, quoted: str) -> Refusal | None:
+    """A place the question names ("济南市的目标") that is neither the document's own area (its
+    title and opening lines) nor in the quotes: the document's figure is not that place's."""
+    head = doc.text[:HEAD_CHARS] + doc.title
+    for place in place_names:
+        if place in q.text and place not in head and place not in quoted:
+            return Refusal(f"{place}的具体规定(本文件的相关表述不针对该地区)")
+    return None
+
+
+HEAD_CHARS = 600
 
 
 def after_evidence(evidence: Evidence) -> Refusal | None:

@@ -27,7 +27,7 @@ from ingest.types import Clause, Document
 
 WEIGHTS = {"cover": 1.2, "part": 1.2, "context": 0.35, "facet": 0.55, "rank": 0.25, "short": 0.4, "question": 0.0,
            "near": 0.3}
-SOFT_FACETS = frozenset({"condition", "list"})  # shown by many sentences: half weight
+SOFT_FACETS = frozenset({"condition", "list", "where"})  # shown by many sentences: half weight
 _SENTENCE_END_RE = re.compile(r"(?<=[。！？!?；;])|\n")
 # A line break ends a sentence only after closing punctuation, before a numbered heading, or
 # around a table row: PDF-derived and hand-wrapped text breaks lines inside sentences.

@@ -46,6 +46,13 @@ def answer_question(kb: KnowledgeBase, q: Question, scope: Sequence[str], histor
         return _refusal(late, evidence)
     text, pieces = compose(evidence, scorer)
     quotes = tuple(Quote(p.sentence.clause, p.text) for p in pieces)
+    if pieces:
+        from app.refusal import PLACES
+
+        doc = kb.doc(pieces[0].sentence.clause.doc_id)
+        away = abstain.unplaced(q, PLACES, doc, "".join(p.text for p in pieces))
+        if away is not None:
+            return _refusal(away, evidence)
     if evidence.missing:
         text += "".join(f"(文件未明确“{part.text}”的{abstain._FACET_NAMES.get(f, '相关内容')}。)"
                         for part, f in evidence.missing)

@@ -44,7 +44,8 @@ FACETS: tuple[tuple[str, str, str], ...] = (
     ("docno", r"文号|字号|发文号|政府令|令第|第几号|编号", _DOCNO),
     ("money", r"多少金额|金额|奖励多少|补贴多少|补助多少|资助多少|贴息多少|给予多少|获得多少|领取多少|奖多少|补多少|"
               r"补贴标准|奖励标准|资助标准|补助标准|多少万|几万|资金规模|规模多大|规模多少|基金规模|多少资金|贴多少|"
-              r"一个月.{0,3}多少|每月.{0,3}多少|发多少|领多少|交多少|付多少|费用|多少费", f"{_MONEY}|{_RATE}"),
+              r"一个月.{0,3}多少|每月.{0,3}多少|发多少|领多少|交多少|付多少|费用|多少费|额度|面额|罚款|罚多少|奖金|"
+              r"多少补贴|多少奖励|多少补助", f"{_MONEY}|{_RATE}"),
     ("rate", r"比例|百分之|费率|利率|占比|比重|几成|百分比|多少%|多少个百分点|几个点|多少个点|覆盖率|达到多少%|满意度", _RATE),
     ("date", r"什么时候|何时|哪一天|几号|日期|几月|哪年|哪一年|起施行|施行|生效|印发|发布|落款|截止|到期|之前要|时间节点|"
              r"什么时间|成文|签发", _DATE),
@@ -54,14 +55,15 @@ FACETS: tuple[tuple[str, str, str], ...] = (
                    r"哪个处|哪个局|哪个厅|哪个委|找哪", DEPARTMENT_NAME),
     ("number", r"多少|几个|几家|几项|几类|几条|几名|几人|几户|数量|总量|几次|几批|几所|几倍", _NUMBER),
     ("contact", r"电话|联系方式|热线|地址|联系人|邮箱", _CONTACT),
-    ("channel", r"网上|线上|渠道|平台|在哪里|在哪儿|在哪|哪里办|怎么申|如何申|怎么办理|如何办理|APP|小程序|网办|入口", _CHANNEL),
+    ("channel", r"网上|线上|渠道|平台|APP|小程序|网办|入口|网址|网站", _CHANNEL),
+    ("where", r"在哪里|在哪儿|在哪|哪里办|怎么申|如何申|怎么办理|如何办理|去哪", _CHANNEL + r"|窗口|中心|大厅|地址|办理"),
     ("materials", r"材料|资料|证明|提交什么|带什么|准备什么|需要什么|要什么", _MATERIALS),
     ("condition", r"条件|资格|能不能|能否|可不可以|可以|是否|吗|算不算|符合|够不够|满足|要求|限制|会不会|怎么办|怎么处理", _CONDITION),
     ("list", r"哪些|哪几|有什么|包括|分别|几类|几项|几个方面|都有|什么内容|主要内容", _LIST),
 )
 FACET_EVIDENCE: dict[str, re.Pattern[str]] = {name: re.compile(ev) for name, _, ev in FACETS}
 _FACET_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((n, re.compile(cue, re.I)) for n, cue, _ in FACETS)
-STRICT = frozenset({"money", "rate", "date", "duration", "contact", "number", "docno"})
+STRICT = frozenset({"money", "rate", "date", "duration", "contact", "number", "docno", "channel", "materials"})
 # Questions about the document itself (its number, issuer, dates): its first and last lines —
 # title, 文号, index block, 落款 — are candidates whatever retrieval finds.
 META_RE = re.compile(r"文号|字号|发文|印发|发布|落款|成文|签发|施行|生效|有效期|废止|哪个部门发|哪个单位发|谁发|"

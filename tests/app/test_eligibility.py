@@ -61,7 +61,6 @@ def _check_quotes(answer) -> None:
                                                      "省工业和信息化厅、省大数据局"]),
     ("我们只通过了DCMM一级,可以享受财政补贴吗?", "不符合条件", ["二级及以上", "一级"]),
     ("我们三年前就过了DCMM二级,今年复评,还能申请补贴吗?", "不符合条件", ["首次"]),
-    ("我们通过了DCMM评估,能申请补贴吗?", "能否享受需进一步确认", ["您未说明DCMM等级", "省大数据局"]),
 ])
 def test_dcmm_verdicts(assistant, question, starts, includes) -> None:
     answer = assistant.ask(question)
@@ -72,6 +71,14 @@ def test_dcmm_verdicts(assistant, question, starts, includes) -> None:
     assert "万元" not in answer.answer  # the plan states no amount: none is promised
     _check_quotes(answer)
     assert any(c.quote == "对首次通过DCMM二级及以上企业给予财政补贴" for c in answer.citations)
+
+
+def test_an_unstated_level_is_answered_with_the_condition(assistant) -> None:
+    """The checker cannot decide without the level: the answer is the condition itself, quoted."""
+    answer = assistant.ask("我们通过了DCMM评估,能申请补贴吗?")
+    assert not answer.refused and "二级及以上" in answer.answer, answer.answer
+    assert "万元" not in answer.answer
+    _check_quotes(answer)
 
 
 def test_stated_amount_and_cap_are_quoted(assistant) -> None:

@@ -193,7 +193,9 @@ def test_every_answerable_gold_item_has_a_gold_clause():
     files = default_gold_files()
     if not files:
         pytest.skip("no gold files yet")
-    sets = load_gold_sets(files)
+    # The real-document sets were written against another extraction (../shared/corpus-real/validate.py):
+    # their strings are judged in answers after folding whitespace, not placed in our clause spans.
+    sets = [s for s in load_gold_sets(files) if s.doc_dir is None]
     docs = eval_run._load_docs(sets)
     problems = []
     for s in sets:
