@@ -73,15 +73,21 @@ def _segments(text: str) -> list[tuple[int, int]]:
     hold = None
     for m in _SEGMENT_RE.finditer(text):
         a, b = (hold, m.end()) if hold is not None else (m.start(), m.end())
-        if _CONDITION_SEGMENT_RE.search(text[m.start():m.end()]) and m.end() < len(text):
+        seg = text[m.start():m.end()]
+        if _CONDITION_SEGMENT_RE.search(seg) and m.end() < len(text):
             hold = a
             continue
         hold = None
+        if segs and _CAP_SEGMENT_RE.search(seg):
+            segs[-1] = (segs[-1][0], b)  # "…补助80%，人均补助不超过100元": the cap goes with its amount
+            continue
         segs.append((a, b))
     if hold is not None:
         segs.append((hold, len(text)))
     return segs
 
 
+_CAP_SEGMENT_RE = re.compile(r"^(?:最高|最多|单个|单项|每家|每个|每人|每户|人均|累计|年度|每年)?[^，,；;]{0,10}"
+                             r"(?:不超过|不高于|最高|封顶|上限)")
 _CONDITION_SEGMENT_RE = re.compile(r"^(?:对|凡|经|符合|属于)[^，,；;]*[，,]$|的[，,]$")
 EXTRA_VALUE = 0.12  # a figure the question does not ask about costs a window this much

@@ -86,7 +86,7 @@ class Part:
 
     def shows(self, facet: str, text: str) -> bool:
         """Does ``text`` show what this part asks for under ``facet``?"""
-        if facet == "number" and self.unit:
+        if facet == "number" and self.unit and self.unit != "个":  # 个 is any measure word (几个医生 → 4名)
             return re.search(rf"(?:\d|[一二三四五六七八九十百千万两])\s*(?:万|亿|千|百)?\s*{re.escape(self.unit)}", text) is not None
         return FACET_EVIDENCE[facet].search(text) is not None
 
