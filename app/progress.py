@@ -16,6 +16,9 @@ def progress_printer(stream=None) -> Iterator[Progress]:
     tty = stream.isatty()
 
     def update(stage: str, done: int, total: int) -> None:
+        if stage == "publish":  # the last step, no count to show
+            print("发布新的索引版本…", file=stream, flush=True)
+            return
         label = "读取文件" if stage == "files" else f"向量化 {stage.split(':', 1)[-1]}"
         if tty:
             from tqdm import tqdm
