@@ -87,6 +87,8 @@ def ingest_paths(paths: Sequence[Path], settings: Settings, *, rebuild: bool = F
         docs = _changed_only(location, docs, report)
     if not docs and not rebuild:
         return report
+    if progress:
+        progress("prepare", 0, 0)  # the write starts from a copy of the current version
     with location.write(fresh=rebuild) as snap:
         check_vector_space(snap, settings)
         _write_documents(snap, docs, settings, report, progress)

@@ -1,4 +1,4 @@
-"""Gradio web chat: questions with streamed answers and their sources, feedback, and a
+"""Gradio web chat: questions with answers and their sources, feedback, and a
 documents tab (list, upload, clause tree, delete).
 
 Every string that comes from a document or a user is passed through ``html.escape`` before
@@ -16,15 +16,17 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from app.answer import Answer, Citation
 from app.assistant import Assistant
 from app.config import Settings
 from app.errors import user_message
-from app.indexing import IngestReport
 from app.service import AssistantService
 from app.web_eligibility import eligibility_tab
+from app.web_i18n import I18N, ChineseLocale, attribute_js, error, warn
 from app.web_ledger import ledger_tab
+from app.web_upload import ingest_steps, precheck_html, results_html
 from ingest.types import Clause, ClauseKind, Document
 
 EXAMPLES = (
@@ -33,11 +35,7 @@ EXAMPLES = (
     "对首次通过DCMM二级及以上的企业有什么支持?",
     "省大数据局负责哪些任务?",
 )
-STREAM_STEP = 3  # fewest characters added per streamed update
-STREAM_UPDATES = 40  # most updates per answer, so long answers do not take long to appear
-STREAM_DELAY_S = 0.02  # pause between updates: fast, but visibly progressive
 SUMMARY_QUOTE_CHARS = 40  # quotes are cut short in the source line; the clause shows them whole
-UPLOAD_TYPES = [".txt", ".md", ".docx", ".pdf", ".html", ".htm"]
 
 CSS = """
 .pqa-answer { line-height: 1.7; }
@@ -55,6 +53,16 @@ CSS = """
 .pqa-tree .pqa-node { margin: 0.2em 0; overflow-wrap: anywhere; }
 .pqa-tree .pqa-facts { color: #555; font-size: 0.9em; margin-left: 1.5em; }
 .pqa-ok { color: #237804; } .pqa-fail { color: #a8071a; }
+.pqa-stages { display: flex; flex-wrap: wrap; gap: 0.3em 1.2em; list-style: none; padding: 0.3em 0; margin: 0; }
+.pqa-stage-todo { color: #999; } .pqa-stage-now { font-weight: 600; color: #ad6800; } .pqa-stage-done { color: #237804; }
+.pqa-upload-summary { font-weight: 600; margin: 0.3em 0; }
+.pqa-upload-table { border-collapse: collapse; width: 100%; font-size: 0.92em; }
+.pqa-upload-table td, .pqa-upload-table th { border: 1px solid #e5e5e5; padding: 3px 6px; text-align: left;
+                                            overflow-wrap: anywhere; vertical-align: top; }
+.pqa-upload-table td:nth-child(2) { white-space: nowrap; }
+.pqa-upload-table td:first-child { min-width: 7em; }
+.pqa-confirm { font-weight: 600; color: #a8071a; padding: 0.4em 0.6em; margin: 0; }
+.pqa-undo-note { padding: 0.4em 0.6em; margin: 0; }
 @media (max-width: 640px) {
   .gradio-container { padding: 4px !important; }
   .pqa-clause, .pqa-quote { margin-left: 0.4em; }
@@ -140,12 +148,6 @@ def _messages(turns: Sequence[dict[str, Any]], pending: str | None = None, parti
     return msgs
 
 
-def _progressive(text: str) -> Iterator[str]:
-    step = max(STREAM_STEP, -(-len(text) // STREAM_UPDATES))
-    for end in range(step, len(text) + step, step):
-        yield text[:end]
-
-
 def _shown_question(question: str, limit: int) -> str:
     return question if len(question) <= limit else question[:limit] + "…"
 
@@ -158,7 +160,7 @@ def _ask(service: AssistantService, question: str, history: Sequence[str]) -> An
         msg = user_message(ex)
         if msg is None:
             raise
-        raise gr.Error(msg) from ex
+        raise error(msg) from ex
 
 
 def _respond(service: AssistantService):
@@ -167,16 +169,14 @@ def _respond(service: AssistantService):
     def respond(question: str, turns: list[dict]):
         question = (question or "").strip()
         if not question:
-            gr.Warning("请先输入问题,例如:“DCMM贯标由哪些部门负责?”")
+            warn("请先输入问题,例如:“DCMM贯标由哪些部门负责?”")
             yield _messages(turns), turns, ""
             return
         shown = _shown_question(question, limit)
         yield _messages(turns, shown), turns, ""
         history = [t["question"] for t in turns]
+        # The extractive answer is complete when it is computed: it is shown at once, not typed out.
         answer = _ask(service, question, history)
-        for partial in _progressive(answer.answer):
-            yield _messages(turns, shown, answer_html(partial, answer.notes, streaming=True)), turns, ""
-            time.sleep(STREAM_DELAY_S)
         turn = {"question": question, "shown_question": shown, "history": history,
                 "answer": answer.to_dict(), "html": answer_html(answer.answer, answer.notes, answer.citations)}
         turns = turns + [turn]
@@ -196,10 +196,10 @@ def _feedback(service: AssistantService):
 
     def on_comment(turns: list[dict], comment: str):
         if not (comment or "").strip():
-            gr.Warning("请先填写意见")
+            warn("请先填写意见")
             return comment, ""
         if not turns:
-            gr.Warning("还没有可以反馈的回答")
+            warn("还没有可以反馈的回答")
             return comment, ""
         _write_feedback(service, turns[-1], None, comment)
         return "", "已记录您的意见,谢谢!"
@@ -276,63 +276,125 @@ def tree_html(doc: Document) -> str:
     return f'<table class="pqa-meta">{meta}</table><div class="pqa-tree">{"".join(nodes)}</div>'
 
 
-def report_html(report: IngestReport) -> str:
-    lines = [f'<li class="pqa-ok">已导入:{html.escape(s)}</li>' for s in report.added]
-    lines += [f'<li class="pqa-ok">已更新:{html.escape(s)}</li>' for s in report.replaced]
-    lines += [f'<li class="pqa-ok">已重新解析:{html.escape(s)}</li>' for s in report.reparsed]
-    lines += [f"<li>内容未变化,跳过:{html.escape(s)}</li>" for s in report.unchanged]
-    lines += [f'<li class="pqa-fail">导入失败:{html.escape(s)}:{html.escape(r)}</li>' for s, r in report.failed]
-    summary = f"共解析条款 {report.clauses} 条。" if report.added or report.replaced or report.reparsed else ""
-    return f'<ul class="pqa-report">{"".join(lines)}</ul>{summary}'
-
-
-def _progress_label(stage: str) -> str:
-    return "解析文件" if stage == "files" else f"建立索引:{stage.split(':', 1)[-1]}"
-
-
-def _documents_tab(service: AssistantService, max_mb: int) -> tuple[Any, list[Any]]:
-    """Builds the tab; returns its refresh function and the components it fills."""
+def _documents_tab(service: AssistantService, max_mb: int) -> tuple[Any, list[Any], list[Any]]:
+    """Builds the tab; returns its refresh function, its inputs and the components it fills."""
     table = gr.Dataframe(headers=["标题", "文号", "日期", "条款数", "文件名", "ID"], interactive=False, wrap=True,
                          label="已导入的文档", elem_id="pqa-docs")
     with gr.Group():
+        # No file_types: gradio would refuse other types itself, in English and without the fix
+        # ("请另存为 .docx"); our check names it for each file as soon as it is chosen.
         files = gr.File(label=f"上传新文件(.txt/.md/.docx/.pdf/.html,每个不超过{max_mb}MB)", file_count="multiple",
-                        file_types=UPLOAD_TYPES, elem_id="pqa-upload", height=160)
+                        elem_id="pqa-upload", height=160)
         ingest_btn = gr.Button("导入所选文件", variant="primary", elem_id="pqa-ingest")
     result = gr.HTML(elem_id="pqa-ingest-result")
     with gr.Row(equal_height=True):
         pick = gr.Dropdown(label="查看文档的条款树", choices=[], elem_id="pqa-doc-pick", scale=4)
         delete_btn = gr.Button("删除此文档", variant="stop", elem_id="pqa-delete", scale=1, min_width=96)
+    # Delete asks first, naming the document; the confirmation deletes the document it named.
+    pending = gr.State(None)
+    with gr.Group(visible=False, elem_id="pqa-delete-confirm") as confirm_box:
+        confirm_text = gr.HTML()
+        with gr.Row():
+            confirm_btn = gr.Button("确认删除", variant="stop", elem_id="pqa-delete-yes", size="sm")
+            cancel_btn = gr.Button("取消", elem_id="pqa-delete-no", size="sm")
+    # Deleted documents, newest last: each can be put back ("撤销删除") from the trash.
+    deleted = gr.State([])
+    with gr.Group(visible=False, elem_id="pqa-undo") as undo_box:
+        undo_text = gr.HTML()
+        undo_btn = gr.Button("撤销删除", variant="primary", elem_id="pqa-undo-btn", size="sm")
     tree = gr.HTML(elem_id="pqa-tree")
 
-    def refresh(selected: str | None = None):
+    def refresh(selected: str | None = None, first: bool = True):
+        """Table, dropdown and tree; the selection is kept while its document exists."""
         docs = _documents(service)
         ids = [d.id for d in docs]
-        chosen = selected if selected in ids else (ids[0] if ids else None)
+        chosen = selected if selected in ids else (ids[0] if ids and first else None)
         return _doc_rows(docs), gr.update(choices=_doc_choices(docs), value=chosen), _tree_for(service, chosen)
 
-    def ingest(paths: list[str] | None, progress=gr.Progress()):
+    def ingest(paths: list[str] | None):
         if not paths:
-            gr.Warning("请先选择要上传的文件")
-            return ("", *refresh(), None)
-        report = _ingest(service, paths, lambda stage, done, total: progress(
-            done / max(total, 1), desc=f"{_progress_label(stage)} {done}/{total}"))
+            warn("请先选择要上传的文件")
+            yield ("", *refresh(), None)
+            return
+        start = time.monotonic()
+        uploads = [(Path(p).name, Path(p).read_bytes()) for p in paths]
+        for page, status in ingest_steps(service, uploads):
+            if not status.finished.is_set():
+                yield (page, gr.skip(), gr.skip(), gr.skip(), gr.skip())
+        if status.error is not None:
+            msg = user_message(status.error)
+            if msg is None:
+                raise status.error
+            yield (f'<p class="pqa-fail">导入未完成:{html.escape(msg)}</p>', *refresh(), gr.skip())
+            raise error(msg)
+        report = status.report
         changed = report.added + report.replaced + report.reparsed
-        new = next((d.id for d in _documents(service) if d.source in changed), None)
-        return (report_html(report), *refresh(new), None)
+        docs = _documents(service)
+        new = next((d.id for d in docs if d.source in changed), None)
+        yield (results_html(report, docs, [n for n, _ in uploads], time.monotonic() - start), *refresh(new), None)
 
-    def delete(doc_id: str | None):
+    def precheck(paths: list[str] | None):
+        """Files just chosen: the previous upload's results go, refusals show at once."""
+        page, refused = precheck_html(service, paths or [])
+        if refused:
+            warn(f"{len(refused)} 个文件无法导入,原因见下方表格")
+        return page
+
+    def ask_delete(doc_id: str | None):
+        doc = next((d for d in _documents(service) if d.id == doc_id), None)
+        if doc is None:
+            warn("请先选择要删除的文档")
+            return gr.update(visible=False), "", None
+        text = (f'<p class="pqa-confirm">确定要删除《{html.escape(doc.title)}》({html.escape(doc.source)})吗?'
+                "删除后可点击“撤销删除”恢复。</p>")
+        return gr.update(visible=True), text, doc.id
+
+    def delete(doc_id: str | None, trash: list[dict]):
+        hidden = gr.update(visible=False)
         if not doc_id:
-            gr.Warning("请先选择要删除的文档")
-            return ("", *refresh())
-        removed = service.delete([doc_id])
-        note = "已删除:" + "、".join(removed) if removed else "该文档已不在索引中"
-        return (f"<p>{html.escape(note)}</p>", *refresh())
+            return hidden, gr.update(), gr.update(), trash, "", *refresh()
+        removed = _guarded(service.remove, [doc_id])
+        if not removed:
+            return hidden, gr.update(), gr.update(), trash, "<p>该文档已不在索引中</p>", *refresh(None, first=False)
+        trash = trash + [{"saved": str(r.saved), "title": r.title, "source": r.source} for r in removed if r.saved]
+        names = "、".join(f"《{r.title}》({r.source})" for r in removed)
+        note = f'<p class="pqa-undo-note">已删除:{html.escape(names)}</p>'
+        return hidden, gr.update(visible=bool(trash)), note, trash, "", *refresh(None, first=False)
+
+    def undo(trash: list[dict]):
+        if not trash:
+            return gr.update(visible=False), "", trash, "", *refresh()
+        last, rest = trash[-1], trash[:-1]
+        source = _guarded(service.restore, Path(last["saved"]))
+        restored = next((d.id for d in _documents(service) if d.source == source), None)
+        note = f'<p class="pqa-ok">已恢复:《{html.escape(last["title"])}》({html.escape(source)})</p>'
+        left = (f'<p class="pqa-undo-note">还可撤销删除:《{html.escape(rest[-1]["title"])}》'
+                f'({html.escape(rest[-1]["source"])})</p>') if rest else ""
+        return gr.update(visible=bool(rest)), left, rest, note, *refresh(restored)
 
     outputs = [table, pick, tree]
-    ingest_btn.click(ingest, [files], [result, *outputs, files])
-    delete_btn.click(delete, [pick], [result, *outputs])
-    pick.change(lambda i: _tree_for(service, i), [pick], [tree])
-    return refresh, outputs
+    # Our own stage list shows the progress: no gradio overlay over the table and the tree.
+    ingest_btn.click(ingest, [files], [result, *outputs, files], show_progress="hidden")
+    files.upload(precheck, [files], [result], show_progress="hidden")
+    delete_btn.click(ask_delete, [pick], [confirm_box, confirm_text, pending])
+    cancel_btn.click(lambda: (gr.update(visible=False), None), None, [confirm_box, pending])
+    confirm_btn.click(delete, [pending, deleted], [confirm_box, undo_box, undo_text, deleted, result, *outputs])
+    undo_btn.click(undo, [deleted], [undo_box, undo_text, deleted, result, *outputs])
+    # A different document chosen: the open confirmation no longer names it, so it closes.
+    pick.change(lambda i: (_tree_for(service, i), gr.update(visible=False), None), [pick],
+                [tree, confirm_box, pending])
+    return refresh, [pick], outputs
+
+
+def _guarded(fn, *args):
+    """Run an index change, turning errors users can act on into a Chinese message on the page."""
+    try:
+        return fn(*args)
+    except Exception as ex:  # noqa: BLE001 - re-raised unless it has a user message
+        msg = user_message(ex)
+        if msg is None:
+            raise
+        raise error(msg) from ex
 
 
 def _documents(service: AssistantService) -> list[Document]:
@@ -341,18 +403,9 @@ def _documents(service: AssistantService) -> list[Document]:
 
 def _tree_for(service: AssistantService, doc_id: str | None) -> str:
     doc = next((d for d in service.get().kb.documents if d.id == doc_id), None)
-    return tree_html(doc) if doc else "<p>还没有导入文档。</p>"
-
-
-def _ingest(service: AssistantService, paths: Sequence[str], progress) -> IngestReport:
-    """Ingest uploaded temp files under their original names (gradio keeps the name as the file name)."""
-    try:
-        return service.ingest_uploads([(Path(p).name, Path(p).read_bytes()) for p in paths], progress=progress)
-    except Exception as ex:  # noqa: BLE001 - re-raised unless it has a user message
-        msg = user_message(ex)
-        if msg is None:
-            raise
-        raise gr.Error(msg) from ex
+    if doc:
+        return tree_html(doc)
+    return "<p>请在上方选择文档,查看它的条款树。</p>" if service.get().kb.documents else "<p>还没有导入文档。</p>"
 
 
 # ---- app ----------------------------------------------------------------------------------
@@ -370,9 +423,10 @@ def build_ui(settings: Settings, service: AssistantService | None = None) -> gr.
         with gr.Tab("责任清单", id="ledger") as ledger_page:
             ledger_refresh, ledger_inputs, ledger_outputs = ledger_tab(service)
         with gr.Tab("文档", id="docs") as docs_tab:
-            refresh, outputs = _documents_tab(service, settings.max_upload_mb)
-        # Documents may change from elsewhere (CLI ingest, API): refresh when the tab is opened.
-        docs_tab.select(refresh, None, outputs)
+            refresh, docs_inputs, outputs = _documents_tab(service, settings.max_upload_mb)
+        # Documents may change from elsewhere (CLI ingest, API): refresh when the tab is opened,
+        # keeping the document the user had chosen.
+        docs_tab.select(refresh, docs_inputs, outputs)
         demo.load(refresh, None, outputs)
         # The ledger renders its chart and exports: only when its tab is opened, not on every page load.
         ledger_page.select(ledger_refresh, ledger_inputs, ledger_outputs)
@@ -402,5 +456,6 @@ def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860, *, blo
     demo.launch(server_name=host, server_port=port, share=False, auth=parse_auth(settings.auth),
                 auth_message="政策问答助手:请使用工作人员账号登录", css=CSS, footer_links=["settings"],
                 run_history=False, max_file_size=f"{2 * settings.max_upload_mb + 1}mb",
+                i18n=I18N, js=attribute_js(), app_kwargs={"middleware": [Middleware(ChineseLocale)]},
                 prevent_thread_lock=not block, quiet=not block)
     return demo

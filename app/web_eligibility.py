@@ -17,6 +17,7 @@ import gradio as gr
 from app.errors import user_message
 from app.incentives import EligibilityReport, EligibilityResult, GeneralFinding, check_eligibility
 from app.service import AssistantService
+from app.web_i18n import error, warn
 from ingest.types import Clause
 
 EXAMPLES = ("我们去年首次通过DCMM三级,能申请补贴吗?", "我们只通过了DCMM一级,可以享受财政补贴吗?",
@@ -143,7 +144,7 @@ def check(service: AssistantService, *fields: Any) -> str:
     """The rendered report for the tab's fields (see ``form_input``)."""
     request = form_input(*fields)
     if request is None:
-        gr.Warning(EMPTY_MESSAGE, title="提示")
+        warn(EMPTY_MESSAGE)
         return message_html(EMPTY_MESSAGE)
     try:
         kb = service.get().kb
@@ -151,7 +152,7 @@ def check(service: AssistantService, *fields: Any) -> str:
         msg = user_message(ex)
         if msg is None:
             raise
-        raise gr.Error(msg) from ex
+        raise error(msg) from ex
     if not kb.documents:
         return message_html("还没有导入文档,请先在“文档”页上传政策文件")
     try:

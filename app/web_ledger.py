@@ -26,6 +26,7 @@ from app.ledger import (ROLE_LABELS, Ledger, LedgerError, LedgerRow, build_ledge
 from app.ledger_chart import matrix_figure
 from app.ledger_export import export_ledger, export_name
 from app.service import AssistantService
+from app.web_i18n import error, warn
 from ingest.departments import canonical
 from ingest.types import Document
 
@@ -107,7 +108,7 @@ def _documents(service: AssistantService) -> list[Document]:
         msg = user_message(ex)
         if msg is None:
             raise
-        raise gr.Error(msg) from ex
+        raise error(msg) from ex
 
 
 def render(service: AssistantService, doc: str | None, department: str | None, targets_only: bool) -> tuple:
@@ -137,7 +138,7 @@ def _exports(docs: Sequence[Document], department: str | None, targets_only: boo
         msg = user_message(ex)
         if msg is None:
             raise
-        gr.Warning(f"导出文件未能生成:{msg}", title="提示")
+        warn(f"导出文件未能生成:{msg}")
         return None, None
     return str(xlsx), str(csv)
 
