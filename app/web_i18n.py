@@ -55,6 +55,12 @@ ATTRIBUTE_JS = """() => {
       for (const a of ['aria-label', 'title', 'placeholder']) {
         const v = el.getAttribute(a); if (v && names[v]) el.setAttribute(a, names[v]);
       }
+      // The chatbot labels each message "bot's message: <its HTML>": a Chinese role and the text.
+      const m = (el.getAttribute('aria-label') || '').match(/^(user|bot|assistant)'s message: ([\\s\\S]*)$/);
+      if (m) {
+        const text = new DOMParser().parseFromString(m[2], 'text/html').body.textContent.trim();  // runs no script
+        el.setAttribute('aria-label', (m[1] === 'user' ? '问题:' : '回答:') + text.slice(0, 300));
+      }
     }
     for (const el of document.querySelectorAll('label span, .sr-only, [data-testid=block-info]')) {
       if (el.childElementCount === 0 && names[el.textContent.trim()]) el.textContent = names[el.textContent.trim()];

@@ -369,3 +369,59 @@ def test_ledger_tab_filters_by_department_and_downloads_a_workbook(page, tmp_pat
     assert set(map(int, with_targets)) >= set(SEED_TARGET_VALUES) & set(map(int, expected))
     summary.get_by_text(f"有量化目标的措施 {len(with_targets)} 项").wait_for()
     assert _table_numbers(page) == with_targets
+
+
+# ---- an all-Chinese interface (issue 18) ----------------------------------------------------------
+
+# The page's visible text and the labels, tooltips and placeholders of what is shown.
+PAGE_WORDS = """() => { const shown = [...document.querySelectorAll('[aria-label],[title],[placeholder]')]
+    .filter(e => e.offsetParent !== null)
+    .flatMap(e => ['aria-label', 'title', 'placeholder'].map(a => e.getAttribute(a) || ''));
+  return [document.body.innerText, ...shown].join('\\n'); }"""
+# English that belongs to the content, not the interface: acronyms, formats and products named in
+# our own Chinese messages.
+ALLOWED_WORDS = {"Excel", "Word", "WPS", "Markdown", "xlsx", "docx", "txt", "md", "pdf", "html", "htm", "csv", "doc"}
+
+
+def _english_words(text: str, allowed: set[str]) -> set[str]:
+    import re
+
+    return {w for w in re.findall(r"[A-Za-z]{2,}", text) if not w.isupper() and w not in allowed}
+
+
+def test_interface_is_chinese_on_every_tab_even_in_an_english_browser(browser, web, output_dir: Path):
+    """Gradio's own strings too ("Drop File Here", "Warning", "processing", "Copy table data"):
+    the page text of every tab, and every label, tooltip and placeholder shown, in en-US Chromium."""
+    from app.service import AssistantService
+
+    docs = AssistantService(web[1]).get().kb.documents
+    allowed = ALLOWED_WORDS | {w for d in docs for w in _english_words(f"{d.source} {d.id}", set())}
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        page.goto(web[0])
+        page.locator("#pqa-question textarea").wait_for()
+        assert page.evaluate("document.documentElement.lang") == "zh-CN"
+        found: dict[str, set[str]] = {}
+        page.locator("#pqa-send").click()  # empty: a warning toast
+        page.locator(".toast-title").first.wait_for()
+        assert page.locator(".toast-title").first.inner_text().strip() == "提示"
+        ask(page, QUESTION)
+        page.locator("#pqa-chat .message-row").last.hover()
+        found["问答"] = _english_words(page.evaluate(PAGE_WORDS), allowed)
+        page.get_by_role("tab", name="补贴资格").click()
+        page.locator("#pqa-elig-check").click()
+        page.locator("#pqa-elig-result").get_by_text("请描述企业情况").wait_for()
+        found["补贴资格"] = _english_words(page.evaluate(PAGE_WORDS), allowed)
+        page.get_by_role("tab", name="责任清单").click()
+        page.locator("#pqa-ledger-chart img, #pqa-ledger-chart canvas").first.wait_for()
+        found["责任清单"] = _english_words(page.evaluate(PAGE_WORDS), allowed)
+        page.get_by_role("tab", name="文档").click()
+        page.locator("#pqa-tree .pqa-meta").wait_for()
+        found["文档"] = _english_words(page.evaluate(PAGE_WORDS), allowed)
+        assert "将文件拖放到此处" in page.locator("#pqa-upload").inner_text()
+        page.screenshot(path=str(output_dir / "web_documents_en_browser.png"), full_page=True)
+        assert not any(found.values()), f"English in the interface: {found}"
+    finally:
+        context.close()
