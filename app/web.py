@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import time
+import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -186,32 +187,44 @@ def _respond(service: AssistantService):
 
 
 def _feedback(service: AssistantService):
+    """One click on 赞/踩 records the rating; a comment is optional, typed before or after.
+
+    A comment sent after a click belongs to that rating: it is written again with the same
+    ``feedback_id`` (the later record of an id supersedes the earlier one).
+    """
     def on_like(turns: list[dict], comment: str, data: gr.LikeData):
         rating = {True: "up", False: "down"}.get(data.liked) if isinstance(data.liked, bool) else None
         index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
         if rating is None or not turns or index // 2 >= len(turns):
-            return gr.update(), ""
-        _write_feedback(service, turns[index // 2], rating, comment)
-        return "", "已记录您的反馈,谢谢!"
+            return gr.update(), "", None
+        rated = {"turn": index // 2, "rating": rating, "feedback_id": uuid.uuid4().hex[:12]}
+        _write_feedback(service, turns[rated["turn"]], rated, comment)
+        thanks = "已记录:" + ("有帮助" if rating == "up" else "没有帮助") + ",谢谢!"
+        more = "" if (comment or "").strip() else "如愿意,可在上方补充意见并点击“提交意见”。"
+        return "", thanks + more, rated
 
-    def on_comment(turns: list[dict], comment: str):
+    def on_comment(turns: list[dict], comment: str, rated: dict | None):
         if not (comment or "").strip():
             warn("请先填写意见")
-            return comment, ""
+            return comment, "", rated
         if not turns:
             warn("还没有可以反馈的回答")
-            return comment, ""
+            return comment, "", rated
+        if rated and rated["turn"] < len(turns):
+            _write_feedback(service, turns[rated["turn"]], rated, comment)
+            return "", "已把意见补充到您刚才的评价,谢谢!", None
         _write_feedback(service, turns[-1], None, comment)
-        return "", "已记录您的意见,谢谢!"
+        return "", "已记录您的意见,谢谢!", None
 
     return on_like, on_comment
 
 
-def _write_feedback(service: AssistantService, turn: dict, rating: str | None, comment: str) -> None:
+def _write_feedback(service: AssistantService, turn: dict, rated: dict | None, comment: str) -> None:
     a = turn["answer"]
-    service.record_feedback({"rating": rating, "comment": (comment or "").strip(), "question": turn["question"],
-                             "history": turn["history"], "answer": a["answer"], "refused": a["refused"],
-                             "intent": a["intent"], "citations": a["citations"]})
+    service.record_feedback({"rating": rated["rating"] if rated else None, "comment": (comment or "").strip(),
+                             "feedback_id": rated["feedback_id"] if rated else uuid.uuid4().hex[:12],
+                             "question": turn["question"], "history": turn["history"], "answer": a["answer"],
+                             "refused": a["refused"], "intent": a["intent"], "citations": a["citations"]})
 
 
 def _chat_tab(service: AssistantService) -> None:
@@ -227,15 +240,16 @@ def _chat_tab(service: AssistantService) -> None:
         new = gr.Button("新对话", elem_id="pqa-new", size="sm")
     with gr.Accordion("反馈", open=True):
         comment = gr.Textbox(label="意见(可选)", elem_id="pqa-comment", lines=1,
-                             placeholder="可先写下意见,再点击回答下方的“赞”或“踩”图标;也可直接提交意见")
+                             placeholder="点击回答下方的“赞”或“踩”即可评价;意见可选,评价前后填写均可")
         comment_btn = gr.Button("提交意见", size="sm", elem_id="pqa-comment-send")
         status = gr.Markdown(elem_id="pqa-feedback-status")
     # One event for both triggers: a second question waits until the first answer is complete.
     gr.on([box.submit, send.click], _respond(service), [box, turns], [chatbot, turns, box])
     on_like, on_comment = _feedback(service)
-    chatbot.like(on_like, [turns, comment], [comment, status])
-    comment_btn.click(on_comment, [turns, comment], [comment, status])
-    new.click(lambda: ([], [], "", ""), None, [chatbot, turns, box, status])
+    rated = gr.State(None)  # the last 赞/踩 click, so that a comment sent after it joins it
+    chatbot.like(on_like, [turns, comment], [comment, status, rated])
+    comment_btn.click(on_comment, [turns, comment, rated], [comment, status, rated])
+    new.click(lambda: ([], [], "", "", None), None, [chatbot, turns, box, status, rated])
 
 
 # ---- documents ----------------------------------------------------------------------------

@@ -130,16 +130,27 @@ def test_example_fills_the_box_and_long_input_is_trimmed_with_a_note(page, web):
     assert f"问题过长,已截取前{limit}个字符" in message.inner_text()
 
 
-def test_feedback_is_appended_to_the_jsonl_file(page, web):
+def test_feedback_is_one_click_and_a_comment_can_follow(page, web):
+    """赞/踩 alone records the rating (no comment needed first); a comment typed afterwards joins
+    that rating (same feedback_id), and one typed before a click goes with it."""
     ask(page, QUESTION)
-    page.locator("#pqa-comment textarea").fill("希望同时列出配合单位")
+    lines = lambda: web[1].feedback_file.read_text(encoding="utf-8").splitlines() if web[1].feedback_file.exists() else []
+    before = len(lines())
     page.locator("#pqa-chat button[aria-label='踩']").last.click()  # gradio's zh-CN label
-    page.locator("#pqa-feedback-status").get_by_text("已记录").wait_for()
-    record = json.loads(web[1].feedback_file.read_text(encoding="utf-8").splitlines()[-1])
-    assert record["rating"] == "down" and record["comment"] == "希望同时列出配合单位"
+    page.locator("#pqa-feedback-status").get_by_text("已记录:没有帮助").wait_for()
+    record = json.loads(lines()[before])
+    assert record["rating"] == "down" and record["comment"] == ""
     assert record["question"] == QUESTION and "省大数据局" in record["answer"]
     assert record["citations"][0]["path"][-1] == "8.完善数据要素供给体系"
-    assert record["time"] and record["history"] == []
+    assert record["time"] and record["history"] == [] and record["feedback_id"]
+
+    page.locator("#pqa-comment textarea").fill("希望同时列出配合单位")
+    page.locator("#pqa-comment-send").click()
+    page.locator("#pqa-feedback-status").get_by_text("已把意见补充到您刚才的评价").wait_for()
+    follow = json.loads(lines()[before + 1])
+    assert follow["feedback_id"] == record["feedback_id"] and follow["rating"] == "down"
+    assert follow["comment"] == "希望同时列出配合单位"
+    expect(page.locator("#pqa-comment textarea")).to_have_value("")
 
 
 def test_upload_ask_and_delete_a_document(page, tmp_path: Path, output_dir: Path):
