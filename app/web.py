@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,13 @@ CSS = """
 .pqa-clause { white-space: normal; background: #fafafa; border-left: 3px solid #c9a227; padding: 0.5em 0.8em;
               margin: 0.3em 0 0.3em 1.2em; overflow-wrap: anywhere; }
 .pqa-clause mark { background: #ffe58f; padding: 0 1px; }
+.pqa-context { margin: 0.2em 0 0.4em 1.2em; } .pqa-context summary { cursor: pointer; color: #0958d9; }
+.pqa-context-body { border: 1px solid #e5e5e5; border-radius: 4px; padding: 0.4em 0.7em; overflow-wrap: anywhere; }
+.pqa-context-doc { font-weight: 600; margin-bottom: 0.3em; }
+.pqa-neighbour { color: #777; font-size: 0.92em; margin: 0.3em 0; }
+.pqa-neighbour-path { font-size: 0.85em; color: #999; }
+.pqa-context-cited { border-left: 3px solid #c9a227; background: #fffbe6; padding: 0.3em 0.6em; margin: 0.3em 0; }
+.pqa-context-cited mark { background: #ffe58f; }
 .pqa-meta td, .pqa-meta th { padding: 2px 8px; text-align: left; }
 .pqa-tree .pqa-node { margin: 0.2em 0; overflow-wrap: anywhere; }
 .pqa-tree .pqa-facts { color: #555; font-size: 0.9em; margin-left: 1.5em; }
@@ -102,8 +109,10 @@ def highlight(text: str, quotes: Sequence[str]) -> str:
     return "".join(out) + _text_html(text[pos:])
 
 
-def sources_html(citations: Sequence[Citation]) -> str:
-    """One expandable entry per cited clause: title, section › measure, quotes; the clause inside."""
+def sources_html(citations: Sequence[Citation], docs: Mapping[str, Document] | None = None) -> str:
+    """One expandable entry per cited clause: title, section › measure, quotes; the clause inside,
+    and (when the cited ``docs`` are given, by file name) the clause in its document, between its
+    neighbouring clauses."""
     groups: dict[tuple[str, str], list[Citation]] = {}
     for c in citations:
         groups.setdefault((c.doc, c.clause_id or " › ".join(c.path)), []).append(c)
@@ -112,14 +121,41 @@ def sources_html(citations: Sequence[Citation]) -> str:
     items = []
     for cites in groups.values():
         first = cites[0]
-        body = highlight(first.clause_text, [c.quote for c in cites]) if first.clause_text else "<br>".join(
-            html.escape(c.quote) for c in cites)
-        quotes = "".join(f'<span class="pqa-quote">「{html.escape(_shorten(c.quote))}」</span>' for c in cites)
+        quotes = [c.quote for c in cites]
+        body = highlight(first.clause_text, quotes) if first.clause_text else "<br>".join(map(html.escape, quotes))
+        shown = "".join(f'<span class="pqa-quote">「{html.escape(_shorten(q))}」</span>' for q in quotes)
+        doc = (docs or {}).get(first.doc)
+        context = context_html(doc, first.clause_id, quotes) if doc else ""
         items.append(f'<details class="pqa-source"><summary><span class="pqa-doc">《{html.escape(first.title)}》'
-                     f'</span> <span class="pqa-path">{html.escape(" › ".join(first.path))}</span>{quotes}'
-                     f'</summary><div class="pqa-clause">{body}</div></details>')
+                     f'</span> <span class="pqa-path">{html.escape(" › ".join(first.path))}</span>{shown}'
+                     f'</summary><div class="pqa-clause">{body}</div>{context}</details>')
     return ('<div class="pqa-sources"><div class="pqa-sources-title">依据(点击展开条款原文)</div>'
             + "".join(items) + "</div>")
+
+
+def context_html(doc: Document, clause_id: str, quotes: Sequence[str]) -> str:
+    """The cited clause in its document: its place, the clause before and after it (same level,
+    in document order), and the clause itself with the quotes highlighted."""
+    clauses = [c for c in doc.clauses if c.kind != ClauseKind.DOCUMENT]
+    at = next((i for i, c in enumerate(clauses) if c.id == clause_id), None)
+    if at is None:
+        return ""
+    cited = clauses[at]
+    same = [c for c in clauses if c.level == cited.level and c.kind == cited.kind]
+    k = same.index(cited)
+    before, after = (same[k - 1] if k else None), (same[k + 1] if k + 1 < len(same) else None)
+
+    def neighbour(c: Clause | None, where: str) -> str:
+        if c is None:
+            return f'<div class="pqa-neighbour pqa-none">({where}没有同级条款)</div>'
+        return (f'<div class="pqa-neighbour"><div class="pqa-neighbour-path">{html.escape(" › ".join(c.path))}</div>'
+                f"{_text_html(c.text)}</div>")
+
+    return (f'<details class="pqa-context"><summary>在文档中查看上下文</summary>'
+            f'<div class="pqa-context-body"><div class="pqa-context-doc">《{html.escape(doc.title)}》({html.escape(doc.source)})'
+            f" · 第 {at + 1}/{len(clauses)} 个条款</div>{neighbour(before, '前面')}"
+            f'<div class="pqa-context-cited"><div class="pqa-neighbour-path">{html.escape(" › ".join(cited.path))}</div>'
+            f"{highlight(cited.text, quotes)}</div>{neighbour(after, '后面')}</div></details>")
 
 
 def _shorten(text: str, limit: int = SUMMARY_QUOTE_CHARS) -> str:
@@ -127,11 +163,11 @@ def _shorten(text: str, limit: int = SUMMARY_QUOTE_CHARS) -> str:
 
 
 def answer_html(answer_text: str, notes: Sequence[str] = (), citations: Sequence[Citation] = (),
-                streaming: bool = False) -> str:
+                streaming: bool = False, docs: Mapping[str, Document] | None = None) -> str:
     """The assistant message; while ``streaming`` the answer carries a class saying it is unfinished."""
     notes_html = "".join(f'<div class="pqa-note">提示:{html.escape(n)}</div>' for n in notes)
     cls = "pqa-answer pqa-streaming" if streaming else "pqa-answer"
-    return f'{notes_html}<div class="{cls}">{_text_html(answer_text)}</div>{sources_html(citations)}'
+    return f'{notes_html}<div class="{cls}">{_text_html(answer_text)}</div>{sources_html(citations, docs)}'
 
 
 # ---- chat -----------------------------------------------------------------------------------
@@ -164,6 +200,11 @@ def _ask(service: AssistantService, question: str, history: Sequence[str]) -> An
         raise error(msg) from ex
 
 
+def _cited_docs(service: AssistantService, answer: Answer) -> dict[str, Document]:
+    cited = {c.doc for c in answer.citations}
+    return {d.source: d for d in service.get().kb.documents if d.source in cited}
+
+
 def _respond(service: AssistantService):
     limit = service.settings.max_question_chars
 
@@ -179,7 +220,7 @@ def _respond(service: AssistantService):
         # The extractive answer is complete when it is computed: it is shown at once, not typed out.
         answer = _ask(service, question, history)
         turn = {"question": question, "shown_question": shown, "history": history,
-                "answer": answer.to_dict(), "html": answer_html(answer.answer, answer.notes, answer.citations)}
+                "answer": answer.to_dict(), "html": answer_html(answer.answer, answer.notes, answer.citations, docs=_cited_docs(service, answer))}
         turns = turns + [turn]
         yield _messages(turns), turns, ""
 

@@ -92,14 +92,23 @@ def test_question_shows_answer_at_once_with_highlighted_source(page, output_dir:
     assert shown <= {len("正在查找相关条款…"), len(message.locator(".pqa-answer").text_content())}, \
         f"no partial answers: {shown}"
     source = message.locator(".pqa-source").first
-    assert "8.完善数据要素供给体系" in source.locator("summary").inner_text()
-    assert "山东省2022年数字经济“重点突破”行动方案" in source.locator("summary").inner_text()
+    assert "8.完善数据要素供给体系" in source.locator(":scope > summary").inner_text()
+    assert "山东省2022年数字经济“重点突破”行动方案" in source.locator(":scope > summary").inner_text()
     clause = source.locator(".pqa-clause")
     assert not clause.is_visible(), "the clause text opens on click"
-    source.locator("summary").click()
+    source.locator(":scope > summary").click()
     assert clause.is_visible()
     assert "依托省数据交易平台开展工业数据产品登记" in clause.inner_text(), "the clause's full text"
     assert "省工业和信息化厅、省大数据局按分工负责" in [m.inner_text() for m in clause.locator("mark").all()]
+    # The clause in its document: the quote highlighted, the measures before and after it around it.
+    source.locator(".pqa-context summary").click()
+    context = source.locator(".pqa-context-body")
+    assert "《山东省2022年数字经济“重点突破”行动方案》" in context.locator(".pqa-context-doc").inner_text()
+    neighbours = context.locator(".pqa-neighbour").all_inner_texts()
+    assert neighbours[0].splitlines()[-1].startswith("7.") and "9.培育数据要素交易体系" in neighbours[1]
+    cited = context.locator(".pqa-context-cited")
+    assert "8.完善数据要素供给体系" in cited.inner_text()
+    assert "省工业和信息化厅、省大数据局按分工负责" in cited.locator("mark").all_inner_texts()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "fits a phone"
     shot = output_dir / "web_chat.png"
     page.screenshot(path=str(shot), full_page=True)
@@ -192,7 +201,7 @@ def test_upload_ask_and_delete_a_document(page, tmp_path: Path, output_dir: Path
     message = ask(page, "海洋数据应用场景由哪些部门负责?")
     assert "市大数据局" in message.locator(".pqa-answer").inner_text()
     source = message.locator(".pqa-source").first
-    assert "青岛市海洋数据开放试点工作方案" in source.locator("summary").inner_text()
+    assert "青岛市海洋数据开放试点工作方案" in source.locator(":scope > summary").inner_text()
     source.locator(".pqa-doc").click()
     assert "<script>alert(1)</script>" in source.locator(".pqa-clause").inner_text()
     assert page.locator("#pqa-chat script").count() == 0
