@@ -50,16 +50,34 @@ def department_choices(ledger: Ledger) -> list[str]:
     return [ALL_DEPARTMENTS, *names]
 
 
+# Relative column widths: every column fits the page (a phone too) and long texts wrap, instead
+# of 支持政策 and 角色 sitting off-screen to the right.
+_COLUMN_WEIGHTS = {"文件": 14, "编号": 10, "措施": 20, "角色": 10, "责任部门": 22, "量化目标": 22, "支持政策": 18}
+
+
+def columns(department: str | None, many_docs: bool) -> list[str]:
+    shown = list(SHOWN_COLUMNS)
+    if department:
+        shown.insert(shown.index("措施") + 1, "角色")  # next to the measure, where it is seen
+    return (["文件"] if many_docs else []) + shown
+
+
+def column_widths(names: Sequence[str]) -> list[str]:
+    total = sum(_COLUMN_WEIGHTS[n] for n in names)
+    return [f"{100 * _COLUMN_WEIGHTS[n] / total:.1f}%" for n in names]
+
+
 def table(rows: Sequence[LedgerRow], department: str | None, many_docs: bool) -> pd.DataFrame:
-    """The shown columns of ``MEASURE_COLUMNS`` (the downloads hold them all), plus the department's role."""
-    columns = (["文件"] if many_docs else []) + list(SHOWN_COLUMNS) + (["角色"] if department else [])
+    """The shown columns of ``MEASURE_COLUMNS`` (the downloads hold them all), plus the department's
+    role as the document states it (牵头 / 配合, or 负责 when it names no lead)."""
+    columns_ = columns(department, many_docs)
     records = []
     for r in rows:
         rec = measure_record(r)
         if department:
             rec["角色"] = ROLE_LABELS[r.role_of(department) or "responsible"]
-        records.append([rec[c] for c in columns])
-    return pd.DataFrame(records, columns=columns)
+        records.append([rec[c] for c in columns_])
+    return pd.DataFrame(records, columns=columns_)
 
 
 def summary_html(docs: Sequence[Document], rows: Sequence[LedgerRow], department: str | None,
@@ -125,8 +143,10 @@ def render(service: AssistantService, doc: str | None, department: str | None, t
     department = department if department in departments[1:] else None
     rows = filter_rows(ledger, department, targets_only)
     files = _exports(docs, department, targets_only)
+    frame = table(rows, department, len(docs) > 1)
     return (gr.update(choices=departments, value=department or ALL_DEPARTMENTS),
-            summary_html(docs, rows, department, targets_only), table(rows, department, len(docs) > 1),
+            summary_html(docs, rows, department, targets_only),
+            gr.update(value=frame, column_widths=column_widths(list(frame.columns))),
             chart(rows, docs, department), *files)
 
 
@@ -153,11 +173,11 @@ def ledger_tab(service: AssistantService) -> tuple[Any, list[Any], list[Any]]:
         targets_only = gr.Checkbox(label="只看有量化目标的", value=False, elem_id="pqa-ledger-targets", scale=1)
     summary = gr.HTML(elem_id="pqa-ledger-summary")
     frame = gr.Dataframe(headers=list(SHOWN_COLUMNS), interactive=False, wrap=True, elem_id="pqa-ledger-table",
-                         label="责任清单")
+                         label="责任清单", column_widths=column_widths(SHOWN_COLUMNS))
     with gr.Row():
         xlsx = gr.DownloadButton("下载 Excel(.xlsx)", elem_id="pqa-ledger-xlsx", size="sm")
         csv = gr.DownloadButton("下载 CSV", elem_id="pqa-ledger-csv", size="sm")
-    plot = gr.Plot(label="部门×措施分工矩阵(牵=牵头,配=配合,责=负责)", format="png", elem_id="pqa-ledger-chart")
+    plot = gr.Plot(label="部门×措施分工矩阵(图例只列出现的分工)", format="png", elem_id="pqa-ledger-chart")
     outputs = [department, summary, frame, plot, xlsx, csv]
 
     def show(doc_value: str | None, dept: str | None, only: bool) -> tuple:

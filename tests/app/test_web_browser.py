@@ -367,6 +367,15 @@ def test_ledger_tab_filters_by_department_and_downloads_a_workbook(page, tmp_pat
     expect(grid).to_have_attribute("aria-rowcount", str(len(expected) + 1))
     assert _table_numbers(page) == expected
     page.locator("#pqa-ledger-chart img, #pqa-ledger-chart canvas").first.wait_for()
+    # Readable at 390 px: every column on screen (long texts wrap), the role as the document states it.
+    headers = page.locator("#pqa-ledger-table [role=columnheader]")
+    expect(headers.last).to_contain_text("支持政策")
+    assert "角色" in headers.all_inner_texts()[2]
+    for header in headers.all():
+        box = header.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] + 1, header.inner_text()
+    roles = page.locator('#pqa-ledger-table [role=gridcell][data-col="2"]').all_inner_texts()
+    assert roles and set(r.strip() for r in roles) == {"负责"}, "the plan says 按分工负责 throughout"
     page.screenshot(path=str(output_dir / "web_ledger.png"), full_page=True)
 
     with page.expect_download() as download:
