@@ -149,7 +149,7 @@ class AssistantService:
         suffix = Path(clean).suffix.lower()
         if suffix not in SUPPORTED_EXTENSIONS:
             fix = _FORMAT_FIXES.get(suffix, "")
-            return f"暂不支持{suffix + ' 格式' if suffix else '无扩展名的文件'}。{fix}目前支持:{SUPPORTED_FORMATS_TEXT}"
+            return f"不支持的文件格式({suffix or '无扩展名'})。{fix}目前支持:{SUPPORTED_FORMATS_TEXT}"
         if size > self.settings.max_upload_mb * 1024 * 1024:
             return f"文件过大(超过{self.settings.max_upload_mb}MB),请拆分或压缩后再上传"
         if size == 0:

@@ -17,7 +17,7 @@ import gradio as gr
 from app.errors import user_message
 from app.incentives import EligibilityReport, EligibilityResult, GeneralFinding, check_eligibility
 from app.service import AssistantService
-from app.web_i18n import error, warn
+from app.web_i18n import error
 from ingest.types import Clause
 
 EXAMPLES = ("我们去年首次通过DCMM三级,能申请补贴吗?", "我们只通过了DCMM一级,可以享受财政补贴吗?",
@@ -127,9 +127,14 @@ def general_card(finding: GeneralFinding, clause: Clause | None) -> str:
             f"{_quote(finding.requirement.text, clause, finding.doc_title)}</div>")
 
 
+_VERDICT_ORDER = {"eligible": 0, "unknown": 1, "not_eligible": 2}
+
+
 def report_html(report: EligibilityReport, clauses: Mapping[str, Clause]) -> str:
     cards = [general_card(g, clauses.get(g.requirement.clause_id)) for g in report.general]
-    cards += [result_card(r, clauses.get(r.entry.clause_id)) for r in report.results]
+    # 可能符合 first: what the enterprise can apply for is what it came for (the order is stable).
+    results = sorted(report.results, key=lambda r: _VERDICT_ORDER.get(r.verdict, len(_VERDICT_ORDER)))
+    cards += [result_card(r, clauses.get(r.entry.clause_id)) for r in results]
     note = f'<div class="pqa-elig-note">{NOTE}</div>' if cards else ""
     return f'<div class="pqa-elig-summary">{_e(report.summary)}</div>{"".join(cards)}{note}'
 
@@ -143,8 +148,7 @@ def message_html(message: str) -> str:
 def check(service: AssistantService, *fields: Any) -> str:
     """The rendered report for the tab's fields (see ``form_input``)."""
     request = form_input(*fields)
-    if request is None:
-        warn(EMPTY_MESSAGE)
+    if request is None:  # said once, where the result goes (a toast as well said it twice)
         return message_html(EMPTY_MESSAGE)
     try:
         kb = service.get().kb

@@ -306,12 +306,15 @@ def test_eligibility_tab_gives_a_verdict_with_reasons_contacts_and_quote(page, o
     result = page.locator("#pqa-elig-result")
     result.get_by_text("请描述企业情况或填写简表").wait_for()  # empty input: a message, no cards
     assert result.locator(".pqa-elig-card").count() == 0
+    assert page.get_by_text("请描述企业情况或填写简表").count() == 1, "said once, not also in a toast"
 
     page.locator("#pqa-elig-text textarea").fill(DCMM_QUESTION)
     page.locator("#pqa-elig-check").click()
     card = result.locator(".pqa-elig-card").filter(has_text="首次通过DCMM二级及以上企业")
     card.wait_for()
     assert card.locator(".pqa-badge").inner_text() == "可能符合"
+    badges = result.locator(".pqa-elig-card .pqa-badge").all_inner_texts()
+    assert badges[0] == "可能符合", f"可能符合 first: {badges}"
     assert "三级属于“二级及以上”" in card.locator(".pqa-elig-reasons").inner_text()
     assert "补贴金额或标准" in card.locator(".pqa-elig-unstated").inner_text()
     assert "省工业和信息化厅、省大数据局" in card.locator(".pqa-elig-contacts").inner_text()
