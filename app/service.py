@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import shutil
 import tempfile
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -47,6 +49,16 @@ _FORMAT_FIXES = {
     ".rar": "请解压后逐个上传其中的文件。", ".jpg": "图片中的文字无法读取,请上传文件的电子版(.docx 或 .pdf)。",
     ".png": "图片中的文字无法读取,请上传文件的电子版(.docx 或 .pdf)。",
 }
+
+
+@dataclass(frozen=True, slots=True)
+class TrashEntry:
+    """A deleted document that :meth:`AssistantService.restore` can put back."""
+
+    source: str
+    title: str
+    deleted_at: str  # ISO time, local zone
+    saved: Path
 
 
 class AssistantService:
@@ -173,7 +185,12 @@ class AssistantService:
                 upload = self.upload_dir / r.source
                 if upload.exists() and r.saved:
                     shutil.move(upload, r.saved.with_suffix(".upload"))
+                    os.utime(r.saved.with_suffix(".upload"))  # kept as long as the document, from now
                 upload.unlink(missing_ok=True)
+                if r.saved:  # what the trash list shows, without reading the (large) saved record
+                    info = {"title": r.title, "source": r.source, "doc_id": r.doc_id,
+                            "deleted_at": datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")}
+                    r.saved.with_suffix(".info").write_text(json.dumps(info, ensure_ascii=False), encoding="utf-8")
             if removed:
                 self.refresh()
         return removed
@@ -183,11 +200,25 @@ class AssistantService:
         with self._write_lock:
             upload = Path(saved).with_suffix(".upload")
             source = restore_document(Path(saved), self.settings)
+            Path(saved).with_suffix(".info").unlink(missing_ok=True)
             if upload.exists():
                 self.upload_dir.mkdir(parents=True, exist_ok=True)
                 shutil.move(upload, self.upload_dir / source)
             self.refresh()
         return source
+
+    def trash(self) -> list[TrashEntry]:
+        """Documents deleted in the last ``TRASH_DAYS`` (by anyone), newest first."""
+        entries = []
+        for info in self.trash_dir.glob("*.info") if self.trash_dir.is_dir() else []:
+            saved = info.with_suffix(".json")
+            try:
+                data = json.loads(info.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if saved.exists():
+                entries.append(TrashEntry(data["source"], data["title"], data["deleted_at"], saved))
+        return sorted(entries, key=lambda e: (e.deleted_at, e.saved.name), reverse=True)
 
     def _prune_trash(self) -> None:
         """Deleted documents stay restorable for ``TRASH_DAYS``."""

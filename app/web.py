@@ -352,8 +352,8 @@ def _documents_tab(service: AssistantService, max_mb: int) -> tuple[Any, list[An
         with gr.Row():
             confirm_btn = gr.Button("确认删除", variant="stop", elem_id="pqa-delete-yes", size="sm")
             cancel_btn = gr.Button("取消", elem_id="pqa-delete-no", size="sm")
-    # Deleted documents, newest last: each can be put back ("撤销删除") from the trash.
-    deleted = gr.State([])
+    # The deleted document on show (its trash file): 撤销删除 puts back exactly the one named.
+    shown = gr.State(None)
     with gr.Group(visible=False, elem_id="pqa-undo") as undo_box:
         undo_text = gr.HTML()
         undo_btn = gr.Button("撤销删除", variant="primary", elem_id="pqa-undo-btn", size="sm")
@@ -404,28 +404,36 @@ def _documents_tab(service: AssistantService, max_mb: int) -> tuple[Any, list[An
                 "删除后可点击“撤销删除”恢复。</p>")
         return gr.update(visible=True), text, doc.id
 
-    def delete(doc_id: str | None, trash: list[dict]):
+    def trash_view(prefer: str | None = None, just_deleted: bool = False):
+        """The undo area: the document ``prefer`` names if it is still in the trash, else the
+        newest deleted one (the trash is kept for days, across reloads); hidden when empty."""
+        entries = service.trash()
+        entry = next((e for e in entries if str(e.saved) == prefer), entries[0] if entries else None)
+        if entry is None:
+            return gr.update(visible=False), "", None
+        name = f"《{html.escape(entry.title)}》({html.escape(entry.source)})"
+        when = entry.deleted_at[:16].replace("T", " ")
+        text = f"已删除:{name}" if just_deleted else f"最近删除:{name},删除于 {when}"
+        return gr.update(visible=True), f'<p class="pqa-undo-note">{text}</p>', str(entry.saved)
+
+    def delete(doc_id: str | None, current: str | None):
         hidden = gr.update(visible=False)
         if not doc_id:
-            return hidden, gr.update(), gr.update(), trash, "", *refresh()
+            return hidden, *trash_view(current), "", *refresh()
         removed = _guarded(service.remove, [doc_id])
         if not removed:
-            return hidden, gr.update(), gr.update(), trash, "<p>该文档已不在索引中</p>", *refresh(None, first=False)
-        trash = trash + [{"saved": str(r.saved), "title": r.title, "source": r.source} for r in removed if r.saved]
-        names = "、".join(f"《{r.title}》({r.source})" for r in removed)
-        note = f'<p class="pqa-undo-note">已删除:{html.escape(names)}</p>'
-        return hidden, gr.update(visible=bool(trash)), note, trash, "", *refresh(None, first=False)
+            return hidden, *trash_view(current), "<p>该文档已不在索引中</p>", *refresh(None, first=False)
+        return hidden, *trash_view(str(removed[0].saved), just_deleted=True), "", *refresh(None, first=False)
 
-    def undo(trash: list[dict]):
-        if not trash:
-            return gr.update(visible=False), "", trash, "", *refresh()
-        last, rest = trash[-1], trash[:-1]
-        source = _guarded(service.restore, Path(last["saved"]))
+    def undo(saved: str | None):
+        if not saved:
+            return *trash_view(), "", *refresh()
+        entry = next((e for e in service.trash() if str(e.saved) == saved), None)
+        source = _guarded(service.restore, Path(saved))
         restored = next((d.id for d in _documents(service) if d.source == source), None)
-        note = f'<p class="pqa-ok">已恢复:《{html.escape(last["title"])}》({html.escape(source)})</p>'
-        left = (f'<p class="pqa-undo-note">还可撤销删除:《{html.escape(rest[-1]["title"])}》'
-                f'({html.escape(rest[-1]["source"])})</p>') if rest else ""
-        return gr.update(visible=bool(rest)), left, rest, note, *refresh(restored)
+        title = entry.title if entry else source
+        note = f'<p class="pqa-ok">已恢复:《{html.escape(title)}》({html.escape(source)})</p>'
+        return *trash_view(), note, *refresh(restored)
 
     outputs = [table, pick, tree]
     # Our own stage list shows the progress: no gradio overlay over the table and the tree.
@@ -433,12 +441,18 @@ def _documents_tab(service: AssistantService, max_mb: int) -> tuple[Any, list[An
     files.upload(precheck, [files], [result], show_progress="hidden")
     delete_btn.click(ask_delete, [pick], [confirm_box, confirm_text, pending])
     cancel_btn.click(lambda: (gr.update(visible=False), None), None, [confirm_box, pending])
-    confirm_btn.click(delete, [pending, deleted], [confirm_box, undo_box, undo_text, deleted, result, *outputs])
-    undo_btn.click(undo, [deleted], [undo_box, undo_text, deleted, result, *outputs])
+    undo_outputs = [undo_box, undo_text, shown]
+    confirm_btn.click(delete, [pending, shown], [confirm_box, *undo_outputs, result, *outputs])
+    undo_btn.click(undo, [shown], [*undo_outputs, result, *outputs])
     # A different document chosen: the open confirmation no longer names it, so it closes.
     pick.change(lambda i: (_tree_for(service, i), gr.update(visible=False), None), [pick],
                 [tree, confirm_box, pending])
-    return refresh, [pick], outputs
+
+    def on_open(selected: str | None = None, saved: str | None = None):
+        """Opening the tab: documents (keeping the choice) and the undo area, both as they are now."""
+        return (*refresh(selected), *trash_view(saved))
+
+    return on_open, [pick, shown], [*outputs, *undo_outputs]
 
 
 def _guarded(fn, *args):

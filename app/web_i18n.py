@@ -106,14 +106,17 @@ _LOCALE_SCRIPT = (b"<script>(() => { try { Object.defineProperty(navigator, 'lan
 class ChineseLocale:
     """ASGI middleware: the app's HTML page tells Gradio's frontend to use zh-CN.
 
-    Only ``text/html`` responses change; the script goes first in ``<head>``.
+    Only the app's own ``text/html`` pages change (not files served through ``/gradio_api/``);
+    the script goes first in ``<head>``, before Gradio's own scripts read the language.
     """
 
     def __init__(self, app: Any) -> None:
         self.app = app
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope.get("method") != "GET":
+        path = scope.get("path", "")
+        # The app's pages only: files served through gradio's API (an uploaded .html) pass as they are.
+        if scope["type"] != "http" or scope.get("method") != "GET" or "/gradio_api/" in path or "file=" in path:
             await self.app(scope, receive, send)
             return
         start: dict | None = None

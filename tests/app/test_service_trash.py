@@ -36,7 +36,10 @@ def test_remove_then_restore_brings_the_document_back_as_it_was(writable_index: 
     assert not (service.upload_dir / SAMPLE_POLICY_NAME).exists()
     assert _chunk_ids(writable_index) < before
 
+    assert [(e.source, e.title, e.saved) for e in service.trash()] == [
+        (SAMPLE_POLICY_NAME, "青岛市海洋数据开放试点工作方案", removed[0].saved)]
     assert service.restore(removed[0].saved) == SAMPLE_POLICY_NAME
+    assert service.trash() == []
     assert _chunk_ids(writable_index) == before, "the same chunks, with their stored vectors"
     assert "市大数据局" in service.get().ask(QUESTION).answer
     assert (service.upload_dir / SAMPLE_POLICY_NAME).read_text(encoding="utf-8") == SAMPLE_POLICY_MD

@@ -258,6 +258,10 @@ def test_upload_ask_and_delete_a_document(page, tmp_path: Path, output_dir: Path
     page.locator("#pqa-delete-yes").click()
     undo.get_by_text("已删除:").wait_for()
     expect(page.locator("#pqa-docs")).not_to_contain_text("青岛市海洋数据开放试点工作方案")
+    # The trash outlives the page: after a reload the deletion can still be undone.
+    page.reload()
+    page.get_by_role("tab", name="文档").click()
+    undo.get_by_text(f"最近删除:《青岛市海洋数据开放试点工作方案》({SAMPLE_POLICY_NAME}),删除于").wait_for()
 
 
 def test_staff_login(browser, bundled_index: Settings):
