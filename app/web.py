@@ -369,7 +369,7 @@ def _documents_tab(service: AssistantService, max_mb: int) -> tuple[Any, list[An
     def ingest(paths: list[str] | None):
         if not paths:
             warn("请先选择要上传的文件")
-            yield ("", *refresh(), None)
+            yield (gr.skip(),) * 5  # nothing changes, the chosen document included
             return
         start = time.monotonic()
         uploads = [(Path(p).name, Path(p).read_bytes()) for p in paths]

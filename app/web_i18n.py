@@ -74,10 +74,10 @@ ATTRIBUTE_JS = """() => {
       }
     }
   };
-  let queued = false;  // one pass per frame however many changes (answers stream in many)
-  const later = () => { if (!queued) { queued = true; requestAnimationFrame(() => { queued = false; fix(); }); } };
+  // Observer callbacks run before the page is painted: the English text is never seen. Our own
+  // changes call it once more, and that pass finds nothing left to change.
   fix();
-  new MutationObserver(later).observe(document.body, {subtree: true, childList: true, characterData: true,
+  new MutationObserver(fix).observe(document.body, {subtree: true, childList: true, characterData: true,
     attributes: true, attributeFilter: ['aria-label', 'title', 'placeholder']});
 }"""
 

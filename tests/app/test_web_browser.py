@@ -430,8 +430,9 @@ def test_interface_is_chinese_on_every_tab_even_in_an_english_browser(browser, w
     the page text of every tab, and every label, tooltip and placeholder shown, in en-US Chromium."""
     from app.service import AssistantService
 
-    docs = AssistantService(web[1]).get().kb.documents
-    allowed = ALLOWED_WORDS | {w for d in docs for w in _english_words(f"{d.source} {d.id}", set())}
+    service = AssistantService(web[1])
+    names = [f"{d.source} {d.id}" for d in service.get().kb.documents] + [e.source for e in service.trash()]
+    allowed = ALLOWED_WORDS | {w for name in names for w in _english_words(name, set())}  # file names, ids
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
     page = context.new_page()
     page.set_default_timeout(60_000)
