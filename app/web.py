@@ -57,6 +57,8 @@ CSS = """
 .pqa-neighbour-path { font-size: 0.85em; color: #999; }
 .pqa-context-cited { border-left: 3px solid #c9a227; background: #fffbe6; padding: 0.3em 0.6em; margin: 0.3em 0; }
 .pqa-context-cited mark { background: #ffe58f; }
+.pqa-ledger-key { font-size: 0.88em; color: #555; }
+.pqa-ledger-key ul { display: flex; flex-wrap: wrap; gap: 0 1.2em; list-style: none; padding: 0; margin: 0.2em 0; }
 .pqa-meta td, .pqa-meta th { padding: 2px 8px; text-align: left; }
 .pqa-tree .pqa-node { margin: 0.2em 0; overflow-wrap: anywhere; }
 .pqa-tree .pqa-facts { color: #555; font-size: 0.9em; margin-left: 1.5em; }

@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from app.errors import user_message
 from app.ledger import (ROLE_LABELS, Ledger, LedgerError, LedgerRow, build_ledger, department_summary, filter_rows,
                         measure_record, select_documents)
-from app.ledger_chart import matrix_figure
+from app.ledger_chart import department_matrix, matrix_figure
 from app.ledger_export import export_ledger, export_name
 from app.service import AssistantService
 from app.web_i18n import error, warn
@@ -112,6 +112,13 @@ def _fresh_export_dir() -> Path:
     return Path(tempfile.mkdtemp(dir=_EXPORT_ROOT))
 
 
+def measure_key_html(rows: Sequence[LedgerRow]) -> str:
+    """What the chart's measure numbers stand for (its axis has room for the numbers only)."""
+    labels = department_matrix(rows).measures
+    items = "".join(f"<li><b>{html.escape(label)}</b> {html.escape(r.title)}</li>" for label, r in zip(labels, rows))
+    return f'<div class="pqa-ledger-key">图中措施编号:<ul>{items}</ul></div>' if items else ""
+
+
 def chart(rows: Sequence[LedgerRow], docs: Sequence[Document], department: str | None) -> Figure:
     head = docs[0].title if len(docs) == 1 else f"{len(docs)}份文件"
     return matrix_figure(rows, f"{head} 部门×措施分工" + (f"({department})" if department else ""))
@@ -137,7 +144,7 @@ def render(service: AssistantService, doc: str | None, department: str | None, t
     except LedgerError as ex:
         empty = pd.DataFrame([], columns=list(SHOWN_COLUMNS))
         note = f'<div class="pqa-ledger-summary">{html.escape(ex.user_message)}</div>'
-        return gr.update(choices=[ALL_DEPARTMENTS], value=ALL_DEPARTMENTS), note, empty, None, None, None
+        return gr.update(choices=[ALL_DEPARTMENTS], value=ALL_DEPARTMENTS), note, empty, None, "", None, None
     ledger = build_ledger(docs)
     departments = department_choices(ledger)
     department = department if department in departments[1:] else None
@@ -147,7 +154,7 @@ def render(service: AssistantService, doc: str | None, department: str | None, t
     return (gr.update(choices=departments, value=department or ALL_DEPARTMENTS),
             summary_html(docs, rows, department, targets_only),
             gr.update(value=frame, column_widths=column_widths(list(frame.columns))),
-            chart(rows, docs, department), *files)
+            chart(rows, docs, department), measure_key_html(rows), *files)
 
 
 def _exports(docs: Sequence[Document], department: str | None, targets_only: bool) -> tuple[str | None, str | None]:
@@ -178,7 +185,8 @@ def ledger_tab(service: AssistantService) -> tuple[Any, list[Any], list[Any]]:
         xlsx = gr.DownloadButton("下载 Excel(.xlsx)", elem_id="pqa-ledger-xlsx", size="sm")
         csv = gr.DownloadButton("下载 CSV", elem_id="pqa-ledger-csv", size="sm")
     plot = gr.Plot(label="部门×措施分工矩阵(图例只列出现的分工)", format="png", elem_id="pqa-ledger-chart")
-    outputs = [department, summary, frame, plot, xlsx, csv]
+    key = gr.HTML(elem_id="pqa-ledger-key")
+    outputs = [department, summary, frame, plot, key, xlsx, csv]
 
     def show(doc_value: str | None, dept: str | None, only: bool) -> tuple:
         return render(service, doc_value, None if dept == ALL_DEPARTMENTS else dept, bool(only))

@@ -381,6 +381,8 @@ def test_ledger_tab_filters_by_department_and_downloads_a_workbook(page, tmp_pat
     for header in headers.all():
         box = header.bounding_box()
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] + 1, header.inner_text()
+    key = page.locator("#pqa-ledger-key li").all_inner_texts()  # what the chart's numbers stand for
+    assert [k.split()[0] for k in key] == expected and "8 完善数据要素供给体系" in key
     roles = page.locator('#pqa-ledger-table [role=gridcell][data-col="2"]').all_inner_texts()
     assert roles and set(r.strip() for r in roles) == {"负责"}, "the plan says 按分工负责 throughout"
     page.screenshot(path=str(output_dir / "web_ledger.png"), full_page=True)
