@@ -26,7 +26,7 @@ from app.errors import user_message
 from app.service import AssistantService
 from app.web_eligibility import eligibility_tab
 from app.web_i18n import I18N, ChineseLocale, attribute_js, error, warn
-from app.web_ledger import ledger_tab
+from app.web_ledger import fresh_export_dir, ledger_tab
 from app.web_upload import ingest_steps, precheck_html, results_html
 from ingest.types import Clause, ClauseKind, Document
 
@@ -221,12 +221,37 @@ def _respond(service: AssistantService):
         history = [t["question"] for t in turns]
         # The extractive answer is complete when it is computed: it is shown at once, not typed out.
         answer = _ask(service, question, history)
-        turn = {"question": question, "shown_question": shown, "history": history,
-                "answer": answer.to_dict(), "html": answer_html(answer.answer, answer.notes, answer.citations, docs=_cited_docs(service, answer))}
+        shown_html = answer_html(answer.answer, answer.notes, answer.citations, docs=_cited_docs(service, answer))
+        turn = {"question": question, "shown_question": shown, "history": history, "answer": answer.to_dict(),
+                "html": shown_html}
         turns = turns + [turn]
         yield _messages(turns), turns, ""
 
     return respond
+
+
+def conversation_markdown(turns: Sequence[dict[str, Any]], when: str) -> str:
+    """The conversation as Markdown: each question, its answer and its sources with the quotes."""
+    lines = [f"# 政策问答对话记录({when})", ""]
+    for i, t in enumerate(turns, 1):
+        a = t["answer"]
+        lines += [f"## {i}. 问:{t['question']}", "", a["answer"], ""]
+        lines += [f"> 提示:{n}" for n in a.get("notes", [])]
+        if a["citations"]:
+            lines += ["依据:", ""]
+            lines += [f"- 《{c['title']}》{' › '.join(c['path'])}:「{c['quote']}」" for c in a["citations"]]
+            lines.append("")
+    return "\n".join(lines)
+
+
+def _export_conversation(turns: list[dict]):
+    """A fresh Markdown file of the conversation for the download button (none while it is empty)."""
+    if not turns:
+        return gr.update(value=None, interactive=False)
+    now = time.localtime()
+    path = fresh_export_dir() / f"对话记录-{time.strftime('%Y%m%d-%H%M%S', now)}.md"
+    path.write_text(conversation_markdown(turns, time.strftime("%Y-%m-%d %H:%M", now)), encoding="utf-8")
+    return gr.update(value=str(path), interactive=True)
 
 
 def _feedback(service: AssistantService):
@@ -281,18 +306,21 @@ def _chat_tab(service: AssistantService) -> None:
     gr.Examples([[q] for q in EXAMPLES], inputs=[box], label="示例问题(点击填入)")
     with gr.Row():
         new = gr.Button("新对话", elem_id="pqa-new", size="sm")
+        export = gr.DownloadButton("导出对话(Markdown)", elem_id="pqa-export", size="sm", interactive=False)
     with gr.Accordion("反馈", open=True):
         comment = gr.Textbox(label="意见(可选)", elem_id="pqa-comment", lines=1,
                              placeholder="点击回答下方的“赞”或“踩”即可评价;意见可选,评价前后填写均可")
         comment_btn = gr.Button("提交意见", size="sm", elem_id="pqa-comment-send")
         status = gr.Markdown(elem_id="pqa-feedback-status")
     # One event for both triggers: a second question waits until the first answer is complete.
-    gr.on([box.submit, send.click], _respond(service), [box, turns], [chatbot, turns, box])
+    gr.on([box.submit, send.click], _respond(service), [box, turns], [chatbot, turns, box]).then(
+        _export_conversation, [turns], [export], show_progress="hidden")
     on_like, on_comment = _feedback(service)
     rated = gr.State(None)  # the last 赞/踩 click, so that a comment sent after it joins it
     chatbot.like(on_like, [turns, comment], [comment, status, rated])
     comment_btn.click(on_comment, [turns, comment, rated], [comment, status, rated])
-    new.click(lambda: ([], [], "", "", None), None, [chatbot, turns, box, status, rated])
+    new.click(lambda: ([], [], "", "", None, gr.update(value=None, interactive=False)), None,
+              [chatbot, turns, box, status, rated, export])
 
 
 # ---- documents ----------------------------------------------------------------------------

@@ -94,7 +94,7 @@ def summary_html(docs: Sequence[Document], rows: Sequence[LedgerRow], department
 
 def export_files(docs: Sequence[Document], department: str | None, targets_only: bool) -> tuple[Path, Path]:
     """The .xlsx workbook (with the chart) and the measures .csv (UTF-8 with BOM), in a fresh folder."""
-    folder = _fresh_export_dir()
+    folder = fresh_export_dir()
     xlsx = export_ledger(docs, "xlsx", folder / export_name(docs, department, "xlsx"), department=department,
                          only_targets=targets_only)[0]
     csv = export_ledger(docs, "csv", folder / export_name(docs, department, "csv"), department=department,
@@ -102,7 +102,7 @@ def export_files(docs: Sequence[Document], department: str | None, targets_only:
     return xlsx, csv
 
 
-def _fresh_export_dir() -> Path:
+def fresh_export_dir() -> Path:
     """A new folder per export (two visitors never share a file); old ones are removed first."""
     _EXPORT_ROOT.mkdir(parents=True, exist_ok=True)
     cutoff = time.time() - EXPORT_TTL_S

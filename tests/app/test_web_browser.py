@@ -125,6 +125,20 @@ def test_follow_up_uses_the_conversation_and_new_conversation_clears_it(page):
     assert "100家" not in fresh.locator(".pqa-answer").inner_text(), "a new conversation has no context"
 
 
+def test_conversation_exports_as_markdown_with_its_sources(page, tmp_path: Path):
+    expect(page.locator("#pqa-export")).to_be_disabled()  # nothing to export yet
+    ask(page, QUESTION)
+    ask(page, "那它的目标呢?", answers_before=1)
+    expect(page.locator("#pqa-export")).to_be_enabled()
+    with page.expect_download() as download:
+        page.locator("#pqa-export").click()
+    assert download.value.suggested_filename.startswith("对话记录-") and download.value.suggested_filename.endswith(".md")
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert f"## 1. 问:{QUESTION}" in text and "## 2. 问:那它的目标呢?" in text
+    assert "省大数据局" in text and "100家" in text
+    assert "《山东省2022年数字经济“重点突破”行动方案》" in text and "8.完善数据要素供给体系:「" in text
+
+
 def test_empty_input_is_refused_politely(page):
     page.locator("#pqa-send").click()
     page.get_by_text("请先输入问题").first.wait_for()
