@@ -13,6 +13,7 @@ import html
 import time
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from starlette.middleware import Middleware
 from app.answer import Answer, Citation
 from app.assistant import Assistant
 from app.config import Settings
+from app.conversations import ConversationStore
 from app.errors import user_message
 from app.service import AssistantService
 from app.web_eligibility import eligibility_tab
@@ -214,10 +216,10 @@ def _respond(service: AssistantService):
         question = (question or "").strip()
         if not question:
             warn("请先输入问题,例如:“DCMM贯标由哪些部门负责?”")
-            yield _messages(turns), turns, ""
+            yield _messages(turns), turns, "", gr.skip()
             return
         shown = _shown_question(question, limit)
-        yield _messages(turns, shown), turns, ""
+        yield _messages(turns, shown), turns, "", gr.skip()
         history = [t["question"] for t in turns]
         # The extractive answer is complete when it is computed: it is shown at once, not typed out.
         answer = _ask(service, question, history)
@@ -225,7 +227,7 @@ def _respond(service: AssistantService):
         turn = {"question": question, "shown_question": shown, "history": history, "answer": answer.to_dict(),
                 "html": shown_html}
         turns = turns + [turn]
-        yield _messages(turns), turns, ""
+        yield _messages(turns), turns, "", _export_conversation(turns)  # the download holds this answer too
 
     return respond
 
@@ -295,7 +297,7 @@ def _write_feedback(service: AssistantService, turn: dict, rated: dict | None, c
                              "refused": a["refused"], "intent": a["intent"], "citations": a["citations"]})
 
 
-def _chat_tab(service: AssistantService) -> None:
+def _chat_tab(service: AssistantService) -> _SavedConversations:
     turns = gr.State([])
     chatbot = gr.Chatbot(label="对话", elem_id="pqa-chat", height=520, latex_delimiters=[], buttons=["copy"],
                          placeholder="请输入关于政策文件的问题,回答会附上原文依据。")
@@ -313,14 +315,100 @@ def _chat_tab(service: AssistantService) -> None:
         comment_btn = gr.Button("提交意见", size="sm", elem_id="pqa-comment-send")
         status = gr.Markdown(elem_id="pqa-feedback-status")
     # One event for both triggers: a second question waits until the first answer is complete.
-    gr.on([box.submit, send.click], _respond(service), [box, turns], [chatbot, turns, box]).then(
-        _export_conversation, [turns], [export], show_progress="hidden")
+    asked = gr.on([box.submit, send.click], _respond(service), [box, turns], [chatbot, turns, box, export])
     on_like, on_comment = _feedback(service)
     rated = gr.State(None)  # the last 赞/踩 click, so that a comment sent after it joins it
     chatbot.like(on_like, [turns, comment], [comment, status, rated])
     comment_btn.click(on_comment, [turns, comment, rated], [comment, status, rated])
-    new.click(lambda: ([], [], "", "", None, gr.update(value=None, interactive=False)), None,
-              [chatbot, turns, box, status, rated, export])
+    saved = _saved_conversations(service, chatbot, turns, export)
+    asked.then(saved.save, saved.save_inputs, saved.save_outputs, show_progress="hidden")  # after each answer
+    new.click(lambda: ([], [], "", "", None, gr.update(value=None, interactive=False), None), None,
+              [chatbot, turns, box, status, rated, export, saved.current])
+    return saved
+
+
+@dataclass
+class _SavedConversations:
+    """The chat's 历史对话 controls and what the page load needs to reopen the last conversation."""
+
+    current: Any  # gr.State: id of the conversation on show (None: not saved yet)
+    load: Any
+    load_inputs: list[Any]
+    load_outputs: list[Any]
+    save: Any
+    save_inputs: list[Any]
+    save_outputs: list[Any]
+
+
+def _browser_secret(data_dir: Path) -> str:
+    """A stable key for the browser id gradio keeps (encrypted) in localStorage: with a new key
+    per server start, every browser would lose its conversations at each restart."""
+    path = data_dir / ".browser-secret"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(uuid.uuid4().hex, encoding="utf-8")
+    return path.read_text(encoding="utf-8").strip()
+
+
+def _saved_conversations(service: AssistantService, chatbot: Any, turns: Any, export: Any) -> _SavedConversations:
+    """Conversations kept per user (login name, or a browser id without login) across reloads."""
+    store = ConversationStore(service.settings.data_dir)
+    browser = gr.BrowserState(None, storage_key="policyqa-browser-id",
+                              secret=_browser_secret(service.settings.data_dir))
+    current = gr.State(None)
+    with gr.Accordion("历史对话", open=False, elem_id="pqa-history-box"):
+        pick = gr.Dropdown(label="选择对话", choices=[], elem_id="pqa-history")
+        with gr.Row():
+            open_btn = gr.Button("打开", size="sm", elem_id="pqa-history-open")
+            delete_btn = gr.Button("删除此对话", size="sm", variant="stop", elem_id="pqa-history-delete")
+
+    def user(browser_id: str | None, request: gr.Request | None) -> str:
+        name = getattr(request, "username", None) if request is not None else None
+        return f"user:{name}" if name else f"browser:{browser_id}"
+
+    def choices(who: str, value: str | None):
+        items = store.list(who)
+        labels = [(f"{c.title}({c.updated[5:16].replace('T', ' ')},{c.turns} 问)", c.id) for c in items]
+        return gr.update(choices=labels, value=value if value in {c.id for c in items} else None)
+
+    def shown(who: str, cid: str | None):
+        t = store.load(who, cid) if cid else []
+        return _messages(t), t, cid if t else None, _export_conversation(t), choices(who, cid if t else None)
+
+    def on_load(browser_id: str | None, request: gr.Request):
+        browser_id = browser_id or uuid.uuid4().hex
+        who = user(browser_id, request)
+        latest = next(iter(store.list(who)), None)  # a reload reopens the conversation last used
+        return (*shown(who, latest.id if latest else None), browser_id)
+
+    def save(t: list[dict], cid: str | None, browser_id: str | None, request: gr.Request):
+        if not t:
+            return cid, gr.skip()
+        who = user(browser_id, request)
+        cid = store.save(who, cid, t)
+        return cid, choices(who, cid)
+
+    def delete(cid: str | None, on_show: str | None, t: list[dict], browser_id: str | None, request: gr.Request):
+        who = user(browser_id, request)
+        if not cid:
+            warn("请先选择要删除的对话")
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        store.delete(who, cid)
+        if cid == on_show:
+            return [], [], None, _export_conversation([]), choices(who, None)
+        return gr.skip(), gr.skip(), gr.skip(), gr.skip(), choices(who, on_show)
+
+    def reopen(cid: str | None, browser_id: str | None, request: gr.Request):
+        if not cid:
+            warn("请先选择要打开的对话")
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        return shown(user(browser_id, request), cid)
+
+    view = [chatbot, turns, current, export, pick]
+    open_btn.click(reopen, [pick, browser], view)
+    delete_btn.click(delete, [pick, current, turns, browser], view)
+    return _SavedConversations(current, on_load, [browser], [*view, browser], save, [turns, current, browser],
+                               [current, pick])
 
 
 # ---- documents ----------------------------------------------------------------------------
@@ -516,7 +604,7 @@ def build_ui(settings: Settings, service: AssistantService | None = None) -> gr.
     with gr.Blocks(title="政策问答助手", analytics_enabled=False) as demo:
         gr.Markdown("## 政策问答助手\n基于已导入的政策文件作答,每个回答都附原文依据。")
         with gr.Tab("问答", id="chat"):
-            _chat_tab(service)
+            saved = _chat_tab(service)
         with gr.Tab("补贴资格", id="eligibility"):
             eligibility_tab(service)
         with gr.Tab("责任清单", id="ledger") as ledger_page:
@@ -527,6 +615,7 @@ def build_ui(settings: Settings, service: AssistantService | None = None) -> gr.
         # keeping the document the user had chosen.
         docs_tab.select(refresh, docs_inputs, outputs)
         demo.load(refresh, None, outputs)
+        demo.load(saved.load, saved.load_inputs, saved.load_outputs)
         # The ledger renders its chart and exports: only when its tab is opened, not on every page load.
         ledger_page.select(ledger_refresh, ledger_inputs, ledger_outputs)
     return demo

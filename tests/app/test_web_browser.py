@@ -139,6 +139,34 @@ def test_conversation_exports_as_markdown_with_its_sources(page, tmp_path: Path)
     assert "《山东省2022年数字经济“重点突破”行动方案》" in text and "8.完善数据要素供给体系:「" in text
 
 
+def test_conversations_survive_a_reload_and_can_be_reopened_and_deleted(page, web):
+    """Kept per user under POLICYQA_DATA_DIR (here: per browser, no login): a reload reopens the
+    last conversation; 历史对话 lists them, reopens one as it was, and deletes one."""
+    ask(page, QUESTION)
+    page.reload()
+    page.locator("#pqa-chat .pqa-answer").first.wait_for()
+    assert "省大数据局" in page.locator("#pqa-chat .pqa-answer").first.inner_text(), "the conversation is back"
+    follow = ask(page, "那它的目标呢?", answers_before=1)  # and it goes on, with its context
+    assert "100家" in follow.locator(".pqa-answer").inner_text()
+    page.locator("#pqa-new").click()
+    page.locator("#pqa-chat .pqa-answer").first.wait_for(state="detached")
+    ask(page, "省大数据局负责哪些任务?")
+    page.locator("#pqa-history-box").get_by_text("历史对话").first.click()
+    page.locator("#pqa-history input").click()
+    options = [o.strip().removeprefix("✓").strip() for o in page.get_by_role("option").all_inner_texts()]
+    assert len(options) == 2 and options[0].startswith("省大数据局负责哪些任务?") and "2 问" in options[1], options
+    page.get_by_role("option").nth(1).click()
+    page.locator("#pqa-history-open").click()
+    expect(page.locator("#pqa-chat .pqa-answer")).to_have_count(2)
+    assert "100家" in page.locator("#pqa-chat .pqa-answer").nth(1).inner_text()
+    page.locator("#pqa-history-delete").click()
+    page.locator("#pqa-chat .pqa-answer").first.wait_for(state="detached")
+    # This browser's folder (other tests' browsers have their own): only the kept conversation is left.
+    kept = [f for f in (web[1].data_dir / "conversations").rglob("*.json")
+            if "省大数据局负责哪些任务" in f.read_text(encoding="utf-8")]
+    assert len(kept) == 1 and len(list(kept[0].parent.glob("*.json"))) == 1, "the deleted one is gone from the disk"
+
+
 def test_empty_input_is_refused_politely(page):
     page.locator("#pqa-send").click()
     page.get_by_text("请先输入问题").first.wait_for()
