@@ -322,8 +322,9 @@ def _chat_tab(service: AssistantService) -> _SavedConversations:
     comment_btn.click(on_comment, [turns, comment, rated], [comment, status, rated])
     saved = _saved_conversations(service, chatbot, turns, export)
     asked.then(saved.save, saved.save_inputs, saved.save_outputs, show_progress="hidden")  # after each answer
-    new.click(lambda: ([], [], "", "", None, gr.update(value=None, interactive=False), None), None,
-              [chatbot, turns, box, status, rated, export, saved.current])
+    # The chat's own clear icon starts a new conversation too (it cleared the page but kept the context).
+    gr.on([new.click, chatbot.clear], lambda: ([], [], "", "", None, gr.update(value=None, interactive=False), None),
+          None, [chatbot, turns, box, status, rated, export, saved.current])
     return saved
 
 

@@ -123,6 +123,12 @@ def test_follow_up_uses_the_conversation_and_new_conversation_clears_it(page):
     page.locator("#pqa-chat .pqa-answer").first.wait_for(state="detached")
     fresh = ask(page, "那它的目标呢?")
     assert "100家" not in fresh.locator(".pqa-answer").inner_text(), "a new conversation has no context"
+    # The chat's clear icon does the same: the next answer does not bring the old turns back.
+    ask(page, QUESTION, answers_before=1)
+    page.locator("#pqa-chat button[aria-label='清空对话']").click()
+    page.locator("#pqa-chat .pqa-answer").first.wait_for(state="detached")
+    ask(page, "那它的目标呢?")
+    expect(page.locator("#pqa-chat .pqa-answer")).to_have_count(1)
 
 
 def test_conversation_exports_as_markdown_with_its_sources(page, tmp_path: Path):
