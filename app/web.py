@@ -29,6 +29,7 @@ from app.service import AssistantService
 from app.web_eligibility import eligibility_tab
 from app.web_i18n import I18N, ChineseLocale, attribute_js, error, warn
 from app.web_ledger import fresh_export_dir, ledger_tab
+from app.web_scope import scope_selector, scoped_document
 from app.web_upload import ingest_steps, precheck_html, results_html
 from ingest.types import Clause, ClauseKind, Document
 
@@ -193,10 +194,10 @@ def _shown_question(question: str, limit: int) -> str:
     return question if len(question) <= limit else question[:limit] + "…"
 
 
-def _ask(service: AssistantService, question: str, history: Sequence[str]) -> Answer:
+def _ask(service: AssistantService, question: str, history: Sequence[str], doc: str | None = None) -> Answer:
     """Ask, turning errors users can act on into a Chinese message on the page."""
     try:
-        return service.get().ask(question, history)
+        return service.get().ask(question, history, doc=doc)
     except Exception as ex:  # noqa: BLE001 - re-raised unless it has a user message
         msg = user_message(ex)
         if msg is None:
@@ -212,7 +213,7 @@ def _cited_docs(service: AssistantService, answer: Answer) -> dict[str, Document
 def _respond(service: AssistantService):
     limit = service.settings.max_question_chars
 
-    def respond(question: str, turns: list[dict]):
+    def respond(question: str, turns: list[dict], scope: str | None = None):
         question = (question or "").strip()
         if not question:
             warn("请先输入问题,例如:“DCMM贯标由哪些部门负责?”")
@@ -222,7 +223,7 @@ def _respond(service: AssistantService):
         yield _messages(turns, shown), turns, "", gr.skip()
         history = [t["question"] for t in turns]
         # The extractive answer is complete when it is computed: it is shown at once, not typed out.
-        answer = _ask(service, question, history)
+        answer = _ask(service, question, history, scoped_document(service, scope))
         shown_html = answer_html(answer.answer, answer.notes, answer.citations, docs=_cited_docs(service, answer))
         turn = {"question": question, "shown_question": shown, "history": history, "answer": answer.to_dict(),
                 "html": shown_html}
@@ -297,7 +298,7 @@ def _write_feedback(service: AssistantService, turn: dict, rated: dict | None, c
                              "refused": a["refused"], "intent": a["intent"], "citations": a["citations"]})
 
 
-def _chat_tab(service: AssistantService) -> _SavedConversations:
+def _chat_tab(service: AssistantService, scope: Any) -> _SavedConversations:
     turns = gr.State([])
     chatbot = gr.Chatbot(label="对话", elem_id="pqa-chat", height=520, latex_delimiters=[], buttons=["copy"],
                          placeholder="请输入关于政策文件的问题,回答会附上原文依据。")
@@ -315,7 +316,7 @@ def _chat_tab(service: AssistantService) -> _SavedConversations:
         comment_btn = gr.Button("提交意见", size="sm", elem_id="pqa-comment-send")
         status = gr.Markdown(elem_id="pqa-feedback-status")
     # One event for both triggers: a second question waits until the first answer is complete.
-    asked = gr.on([box.submit, send.click], _respond(service), [box, turns], [chatbot, turns, box, export])
+    asked = gr.on([box.submit, send.click], _respond(service), [box, turns, scope], [chatbot, turns, box, export])
     on_like, on_comment = _feedback(service)
     rated = gr.State(None)  # the last 赞/踩 click, so that a comment sent after it joins it
     chatbot.like(on_like, [turns, comment], [comment, status, rated])
@@ -604,10 +605,11 @@ def build_ui(settings: Settings, service: AssistantService | None = None) -> gr.
     service = service or AssistantService(settings)
     with gr.Blocks(title="政策问答助手", analytics_enabled=False) as demo:
         gr.Markdown("## 政策问答助手\n基于已导入的政策文件作答,每个回答都附原文依据。")
+        scope = scope_selector(service)
         with gr.Tab("问答", id="chat"):
-            saved = _chat_tab(service)
+            saved = _chat_tab(service, scope)
         with gr.Tab("补贴资格", id="eligibility"):
-            eligibility_tab(service)
+            eligibility_tab(service, scope)
         with gr.Tab("责任清单", id="ledger") as ledger_page:
             ledger_refresh, ledger_inputs, ledger_outputs = ledger_tab(service)
         with gr.Tab("文档", id="docs") as docs_tab:

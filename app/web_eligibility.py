@@ -18,6 +18,7 @@ from app.errors import user_message
 from app.incentives import EligibilityReport, EligibilityResult, GeneralFinding, check_eligibility
 from app.service import AssistantService
 from app.web_i18n import error
+from app.web_scope import scoped_document
 from ingest.types import Clause
 
 EXAMPLES = ("我们去年首次通过DCMM三级,能申请补贴吗?", "我们只通过了DCMM一级,可以享受财政补贴吗?",
@@ -145,8 +146,9 @@ def message_html(message: str) -> str:
 
 # ---- the tab ----------------------------------------------------------------------------------
 
-def check(service: AssistantService, *fields: Any) -> str:
-    """The rendered report for the tab's fields (see ``form_input``)."""
+def check(service: AssistantService, *fields: Any, doc: str | None = None) -> str:
+    """The rendered report for the tab's fields (see ``form_input``), over one document's
+    measures when ``doc`` (an id) is given, else over all documents."""
     request = form_input(*fields)
     if request is None:  # said once, where the result goes (a toast as well said it twice)
         return message_html(EMPTY_MESSAGE)
@@ -160,13 +162,13 @@ def check(service: AssistantService, *fields: Any) -> str:
     if not kb.documents:
         return message_html("还没有导入文档,请先在“文档”页上传政策文件")
     try:
-        report = check_eligibility(kb.documents, request)
+        report = check_eligibility([d for d in kb.documents if doc in (None, d.id)], request)
     except ValueError as ex:  # the library's own "describe the enterprise" message
         return message_html(str(ex))
     return report_html(report, kb.clauses)
 
 
-def eligibility_tab(service: AssistantService) -> None:
+def eligibility_tab(service: AssistantService, scope: Any) -> None:
     """Builds the tab inside the current gr.Tab."""
     gr.Markdown("描述企业情况(或填写下方简表),逐项查看可能享受的支持政策、判断理由、文件未写明的事项和咨询部门。")
     text = gr.Textbox(label="企业情况", placeholder=EXAMPLES[0], lines=2, max_lines=6, elem_id="pqa-elig-text")
@@ -185,4 +187,6 @@ def eligibility_tab(service: AssistantService) -> None:
     button = gr.Button("查询资格", variant="primary", elem_id="pqa-elig-check")
     result = gr.HTML(elem_id="pqa-elig-result", css_template=CSS)
     inputs = [text, industry, cert, level, first, products, plans]
-    gr.on([button.click, text.submit], lambda *fields: check(service, *fields), inputs, [result])
+    gr.on([button.click, text.submit], lambda *fields: check(service, *fields[:-1],
+                                                             doc=scoped_document(service, fields[-1])),
+          [*inputs, scope], [result])

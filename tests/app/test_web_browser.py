@@ -253,6 +253,13 @@ def test_upload_ask_and_delete_a_document(page, tmp_path: Path, output_dir: Path
     source.locator(".pqa-doc").click()
     assert "<script>alert(1)</script>" in source.locator(".pqa-clause").inner_text()
     assert page.locator("#pqa-chat script").count() == 0
+    # The scope selector limits the chat to one document: the plan does not hold this answer.
+    plan = "山东省2022年数字经济“重点突破”行动方案(shandong-2022-digital-economy-action-plan.txt)"
+    page.locator("#pqa-scope input").click()
+    page.get_by_role("option", name=plan, exact=True).click()
+    scoped = ask(page, "海洋数据应用场景由哪些部门负责?", answers_before=1)
+    assert "青岛市海洋数据开放试点工作方案" not in scoped.inner_text()
+    choose(page, "#pqa-scope", "全部文档")
 
     # The ledger tab lists the new document when it is opened (the service reloaded after the ingest).
     page.get_by_role("tab", name="责任清单").click()
@@ -298,7 +305,7 @@ def test_upload_ask_and_delete_a_document(page, tmp_path: Path, output_dir: Path
     expect(pick).to_have_value(sample)
     assert "市海洋发展局" in page.locator("#pqa-tree").inner_text()
     page.get_by_role("tab", name="问答").click()
-    message = ask(page, "海洋数据应用场景由哪些部门负责?", answers_before=1)
+    message = ask(page, "海洋数据应用场景由哪些部门负责?", answers_before=2)  # after the two above
     assert "市大数据局" in message.locator(".pqa-answer").inner_text()
 
     page.get_by_role("tab", name="文档").click()
