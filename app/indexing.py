@@ -6,7 +6,10 @@ inside ``IndexLocation.write()``, so an error or a kill leaves the previous vers
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,6 +129,8 @@ def ingest_paths(paths: Sequence[Path], settings: Settings, *, rebuild: bool = F
         if not _triage(docs, current.docs().versions() if current else {}).work:
             _triage(docs, current.docs().versions() if current else {}).apply(report)
             return report
+    if progress:
+        progress("prepare", 0, 0)  # the write starts from a copy of the current version
     with location.write(fresh=rebuild) as snap:
         check_vector_space(snap, settings)
         triage = _triage(docs, snap.docs().versions())
@@ -133,6 +138,8 @@ def ingest_paths(paths: Sequence[Path], settings: Settings, *, rebuild: bool = F
         _retire(snap, settings, triage.retired)
         _write_documents(snap, triage.todo, settings, report, progress)
         report.version = snap.version
+        if progress:
+            progress("publish", 0, 1)  # the new version goes live when this block ends
     return report
 
 
@@ -339,19 +346,73 @@ def _finish(snap: Snapshot, store: ChromaStore, window: Sequence[_Plan], setting
         docs.put_many([p.doc for p in window], PARSER_VERSION, vector_space(settings.embedding))
 
 
-def delete_documents(ids_or_sources: Sequence[str], settings: Settings) -> list[str]:
-    """Remove documents by id or file name; returns the names removed."""
+def delete_documents(ids_or_sources: Sequence[str], settings: Settings, trash: Path | None = None) -> list[str]:
+    """Remove documents by id or file name; returns the names removed.
+
+    With ``trash``, each removed document's stored record and chunks (with their vectors) are
+    first saved there, one JSON file each, so that :func:`restore_document` can put it back.
+    """
+    return [r.source for r in remove_documents(ids_or_sources, settings, trash)]
+
+
+@dataclass(frozen=True, slots=True)
+class Removed:
+    """A document taken out of the index; ``saved`` is its file in the trash (None without one)."""
+
+    source: str
+    title: str
+    doc_id: str
+    saved: Path | None = None
+
+
+def remove_documents(ids_or_sources: Sequence[str], settings: Settings, trash: Path | None = None) -> list[Removed]:
+    """:func:`delete_documents`, returning what was removed and where it was saved."""
     location = open_location(settings.index_dir, settings.chroma_url)
-    removed: list[str] = []
+    removed: list[Removed] = []
     with location.write() as snap:
         docs = snap.docs()
         store = snap.chunks(get_embeddings(settings.embedding))
         for source, doc_id in docs.sources().items():
             if doc_id in ids_or_sources or source in ids_or_sources:
+                record = docs.record(doc_id)
+                saved = _save_removed(trash, record, store.records_of_doc(doc_id)) if trash and record else None
                 store.delete_doc(doc_id)
                 docs.delete(doc_id)
-                removed.append(source)
+                removed.append(Removed(source, (record or {}).get("meta", {}).get("title") or source, doc_id, saved))
     return removed
+
+
+def _save_removed(trash: Path, record: dict, chunks: dict) -> Path:
+    trash.mkdir(parents=True, exist_ok=True)
+    path = trash / f"{time.strftime('%Y%m%d%H%M%S')}-{record['id'][:16]}.json"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"doc": record, "chunks": chunks}, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, path)  # a half-written file is never taken for a saved document
+    return path
+
+
+def restore_document(saved: Path, settings: Settings) -> str:
+    """Put a removed document back from its trash file, vectors and all (nothing re-embedded).
+
+    :returns: the document's file name.
+    :raises RetrievalError: when the file is gone, or a file of that name was imported since.
+    """
+    try:
+        data = json.loads(Path(saved).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as ex:
+        raise RetrievalError("找不到已删除文档的备份,无法撤销(备份可能已过期或已恢复)") from ex
+    record, source = data["doc"], data["doc"]["meta"]["source"]
+    location = open_location(settings.index_dir, settings.chroma_url)
+    with location.write() as snap:
+        docs = snap.docs()
+        if source in docs.sources():
+            raise RetrievalError(f"“{source}”已重新导入,无需撤销删除")
+        if record["meta"].get("vectors") and record["meta"]["vectors"] != vector_space(settings.embedding):
+            raise RetrievalError("索引的向量模型已更换,无法恢复该文档,请重新上传")
+        snap.chunks(get_embeddings(settings.embedding)).add_records(data["chunks"])
+        docs.put_record(record)
+    Path(saved).unlink(missing_ok=True)
+    return source
 
 
 def chunks_of(doc: Document, settings: Settings) -> list[Chunk]:

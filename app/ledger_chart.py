@@ -122,8 +122,9 @@ def matrix_figure(rows: Sequence[LedgerRow], title: str = "") -> Figure:
     ax.grid(which="minor", color="#dddddd", linewidth=0.5)
     ax.tick_params(which="minor", length=0)
     ax.set_xlabel("措施编号", fontproperties=font)
+    present = {code for row in data for code in row}  # the legend names only roles that occur
     legend = [Patch(facecolor=_COLOURS[c], edgecolor="#888888", label=label)
-              for c, label in ((3, "牵头"), (1, "配合"), (2, "负责(未分牵头/配合)"))]
+              for c, label in ((3, "牵头"), (1, "配合"), (2, "负责(未分牵头/配合)")) if c in present]
     ax.legend(handles=legend, prop=font, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     if title:
         ax.set_title(title, fontproperties=font)

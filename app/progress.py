@@ -8,6 +8,8 @@ from collections.abc import Iterator
 
 from app.indexing import Progress
 
+_STEPS = {"prepare": "准备新的索引版本…", "publish": "发布新的索引版本…"}
+
 
 @contextlib.contextmanager
 def progress_printer(stream=None) -> Iterator[Progress]:
@@ -16,6 +18,9 @@ def progress_printer(stream=None) -> Iterator[Progress]:
     tty = stream.isatty()
 
     def update(stage: str, done: int, total: int) -> None:
+        if stage in _STEPS:  # steps without a count
+            print(_STEPS[stage], file=stream, flush=True)
+            return
         label = "读取文件" if stage == "files" else f"向量化 {stage.split(':', 1)[-1]}"
         if tty:
             from tqdm import tqdm

@@ -10,32 +10,55 @@ Usage::
     service.get().ask("DCMM贯标由哪些部门负责?").answer
     service.ingest_uploads([("new-policy.txt", data)]).added    # ['new-policy.txt']
     service.delete(["new-policy.txt"])                           # ['new-policy.txt']
+    gone = service.remove(["new-policy.txt"]); service.restore(gone[0].saved)   # deleted, then undone
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import shutil
 import tempfile
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from app.assistant import Assistant
 from app.config import Settings
-from app.indexing import IngestReport, Progress, delete_documents, ingest_paths
+from app.indexing import IngestReport, Progress, Removed, ingest_paths, remove_documents, restore_document
 from ingest.loaders import SUPPORTED_EXTENSIONS, SUPPORTED_FORMATS_TEXT
 from vectorstore.errors import StoreUnavailableError
 from vectorstore.index import open_location
 
 log = logging.getLogger(__name__)
 CHECK_INTERVAL_S = 2.0  # how often get() asks the index for its current version
+TRASH_DAYS = 7  # how long a deleted document can be restored
 _UNSAFE_NAME_RE = re.compile(r"[\x00-\x1f/\\:*?\"<>|]")
+# What to do with formats government staff often have but the loaders do not read (yet).
+_FORMAT_FIXES = {
+    ".doc": "请在 Word 或 WPS 中打开,另存为 .docx 后再上传。", ".wps": "请在 WPS 中打开,另存为 .docx 后再上传。",
+    ".rtf": "请在 Word 或 WPS 中打开,另存为 .docx 后再上传。", ".ofd": "请用 OFD 阅读器导出为 PDF 后再上传。",
+    ".xls": "请将表格内容复制到 Word 文档,另存为 .docx 后再上传。", ".xlsx": "请将表格内容复制到 Word 文档,另存为 .docx 后再上传。",
+    ".et": "请将表格内容复制到 Word 文档,另存为 .docx 后再上传。", ".zip": "请解压后逐个上传其中的文件。",
+    ".rar": "请解压后逐个上传其中的文件。", ".jpg": "图片中的文字无法读取,请上传文件的电子版(.docx 或 .pdf)。",
+    ".png": "图片中的文字无法读取,请上传文件的电子版(.docx 或 .pdf)。",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TrashEntry:
+    """A deleted document that :meth:`AssistantService.restore` can put back."""
+
+    source: str
+    title: str
+    deleted_at: str  # ISO time, local zone
+    saved: Path
 
 
 class AssistantService:
@@ -126,28 +149,85 @@ class AssistantService:
             if path.name not in failed:
                 shutil.move(path, self.upload_dir / path.name)
 
+    def check_upload(self, name: str, size: int) -> str | None:
+        """The Chinese reason a file of this name and size would be refused before parsing, or None."""
+        return self._refusal(name, size)
+
     def _refusal(self, name: str, size: int) -> str | None:
         """The Chinese reason an upload is refused before parsing, or None."""
         clean = Path(name or "").name
         if not clean or clean.startswith(".") or _UNSAFE_NAME_RE.search(clean):
             return "文件名无效,请重命名后再上传"
-        if Path(clean).suffix.lower() not in SUPPORTED_EXTENSIONS:
-            return f"不支持的文件格式,目前支持:{SUPPORTED_FORMATS_TEXT}"
+        suffix = Path(clean).suffix.lower()
+        if suffix not in SUPPORTED_EXTENSIONS:
+            fix = _FORMAT_FIXES.get(suffix, "")
+            return f"不支持的文件格式({suffix or '无扩展名'})。{fix}目前支持:{SUPPORTED_FORMATS_TEXT}"
         if size > self.settings.max_upload_mb * 1024 * 1024:
             return f"文件过大(超过{self.settings.max_upload_mb}MB),请拆分或压缩后再上传"
         if size == 0:
             return "文件内容为空"
         return None
 
+    @property
+    def trash_dir(self) -> Path:
+        return self.settings.data_dir / "trash"
+
     def delete(self, ids_or_sources: Sequence[str]) -> list[str]:
         """Remove documents by id or file name, then reload; returns the names removed."""
+        return [r.source for r in self.remove(ids_or_sources)]
+
+    def remove(self, ids_or_sources: Sequence[str]) -> list[Removed]:
+        """:meth:`delete`, keeping each document in the trash for :meth:`restore`."""
         with self._write_lock:
-            removed = delete_documents(list(ids_or_sources), self.settings)
-            for source in removed:
-                (self.upload_dir / source).unlink(missing_ok=True)
+            self._prune_trash()
+            removed = remove_documents(list(ids_or_sources), self.settings, trash=self.trash_dir)
+            for r in removed:
+                upload = self.upload_dir / r.source
+                if upload.exists() and r.saved:
+                    shutil.move(upload, r.saved.with_suffix(".upload"))
+                    os.utime(r.saved.with_suffix(".upload"))  # kept as long as the document, from now
+                upload.unlink(missing_ok=True)
+                if r.saved:  # what the trash list shows, without reading the (large) saved record
+                    info = {"title": r.title, "source": r.source, "doc_id": r.doc_id,
+                            "deleted_at": datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")}
+                    r.saved.with_suffix(".info").write_text(json.dumps(info, ensure_ascii=False), encoding="utf-8")
             if removed:
                 self.refresh()
         return removed
+
+    def restore(self, saved: Path) -> str:
+        """Undo a :meth:`remove`: the document (and its uploaded file) come back; returns its name."""
+        with self._write_lock:
+            upload = Path(saved).with_suffix(".upload")
+            source = restore_document(Path(saved), self.settings)
+            Path(saved).with_suffix(".info").unlink(missing_ok=True)
+            if upload.exists():
+                self.upload_dir.mkdir(parents=True, exist_ok=True)
+                shutil.move(upload, self.upload_dir / source)
+            self.refresh()
+        return source
+
+    def trash(self) -> list[TrashEntry]:
+        """Documents deleted in the last ``TRASH_DAYS`` (by anyone), newest first."""
+        entries = []
+        for info in self.trash_dir.glob("*.info") if self.trash_dir.is_dir() else []:
+            saved = info.with_suffix(".json")
+            try:
+                data = json.loads(info.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if saved.exists():
+                entries.append(TrashEntry(data["source"], data["title"], data["deleted_at"], saved))
+        return sorted(entries, key=lambda e: (e.deleted_at, e.saved.name), reverse=True)
+
+    def _prune_trash(self) -> None:
+        """Deleted documents stay restorable for ``TRASH_DAYS``."""
+        if not self.trash_dir.is_dir():
+            return
+        cutoff = time.time() - TRASH_DAYS * 86400
+        for f in self.trash_dir.iterdir():
+            if f.stat().st_mtime < cutoff:
+                f.unlink(missing_ok=True)
 
     # ---- feedback -------------------------------------------------------------------------
 

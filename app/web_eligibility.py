@@ -17,6 +17,8 @@ import gradio as gr
 from app.errors import user_message
 from app.incentives import EligibilityReport, EligibilityResult, GeneralFinding, check_eligibility
 from app.service import AssistantService
+from app.web_i18n import error
+from app.web_scope import scoped_document
 from ingest.types import Clause
 
 EXAMPLES = ("我们去年首次通过DCMM三级,能申请补贴吗?", "我们只通过了DCMM一级,可以享受财政补贴吗?",
@@ -126,9 +128,14 @@ def general_card(finding: GeneralFinding, clause: Clause | None) -> str:
             f"{_quote(finding.requirement.text, clause, finding.doc_title)}</div>")
 
 
+_VERDICT_ORDER = {"eligible": 0, "unknown": 1, "not_eligible": 2}
+
+
 def report_html(report: EligibilityReport, clauses: Mapping[str, Clause]) -> str:
     cards = [general_card(g, clauses.get(g.requirement.clause_id)) for g in report.general]
-    cards += [result_card(r, clauses.get(r.entry.clause_id)) for r in report.results]
+    # 可能符合 first: what the enterprise can apply for is what it came for (the order is stable).
+    results = sorted(report.results, key=lambda r: _VERDICT_ORDER.get(r.verdict, len(_VERDICT_ORDER)))
+    cards += [result_card(r, clauses.get(r.entry.clause_id)) for r in results]
     note = f'<div class="pqa-elig-note">{NOTE}</div>' if cards else ""
     return f'<div class="pqa-elig-summary">{_e(report.summary)}</div>{"".join(cards)}{note}'
 
@@ -139,11 +146,11 @@ def message_html(message: str) -> str:
 
 # ---- the tab ----------------------------------------------------------------------------------
 
-def check(service: AssistantService, *fields: Any) -> str:
-    """The rendered report for the tab's fields (see ``form_input``)."""
+def check(service: AssistantService, *fields: Any, doc: str | None = None) -> str:
+    """The rendered report for the tab's fields (see ``form_input``), over one document's
+    measures when ``doc`` (an id) is given, else over all documents."""
     request = form_input(*fields)
-    if request is None:
-        gr.Warning(EMPTY_MESSAGE, title="提示")
+    if request is None:  # said once, where the result goes (a toast as well said it twice)
         return message_html(EMPTY_MESSAGE)
     try:
         kb = service.get().kb
@@ -151,17 +158,17 @@ def check(service: AssistantService, *fields: Any) -> str:
         msg = user_message(ex)
         if msg is None:
             raise
-        raise gr.Error(msg) from ex
+        raise error(msg) from ex
     if not kb.documents:
         return message_html("还没有导入文档,请先在“文档”页上传政策文件")
     try:
-        report = check_eligibility(kb.documents, request)
+        report = check_eligibility([d for d in kb.documents if doc in (None, d.id)], request)
     except ValueError as ex:  # the library's own "describe the enterprise" message
         return message_html(str(ex))
     return report_html(report, kb.clauses)
 
 
-def eligibility_tab(service: AssistantService) -> None:
+def eligibility_tab(service: AssistantService, scope: Any) -> None:
     """Builds the tab inside the current gr.Tab."""
     gr.Markdown("描述企业情况(或填写下方简表),逐项查看可能享受的支持政策、判断理由、文件未写明的事项和咨询部门。")
     text = gr.Textbox(label="企业情况", placeholder=EXAMPLES[0], lines=2, max_lines=6, elem_id="pqa-elig-text")
@@ -180,4 +187,6 @@ def eligibility_tab(service: AssistantService) -> None:
     button = gr.Button("查询资格", variant="primary", elem_id="pqa-elig-check")
     result = gr.HTML(elem_id="pqa-elig-result", css_template=CSS)
     inputs = [text, industry, cert, level, first, products, plans]
-    gr.on([button.click, text.submit], lambda *fields: check(service, *fields), inputs, [result])
+    gr.on([button.click, text.submit], lambda *fields: check(service, *fields[:-1],
+                                                             doc=scoped_document(service, fields[-1])),
+          [*inputs, scope], [result])

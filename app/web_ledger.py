@@ -23,9 +23,10 @@ from matplotlib.figure import Figure
 from app.errors import user_message
 from app.ledger import (ROLE_LABELS, Ledger, LedgerError, LedgerRow, build_ledger, department_summary, filter_rows,
                         measure_record, select_documents)
-from app.ledger_chart import matrix_figure
+from app.ledger_chart import department_matrix, matrix_figure
 from app.ledger_export import export_ledger, export_name
 from app.service import AssistantService
+from app.web_i18n import error, warn
 from ingest.departments import canonical
 from ingest.types import Document
 
@@ -49,16 +50,34 @@ def department_choices(ledger: Ledger) -> list[str]:
     return [ALL_DEPARTMENTS, *names]
 
 
+# Relative column widths: every column fits the page (a phone too) and long texts wrap, instead
+# of 支持政策 and 角色 sitting off-screen to the right.
+_COLUMN_WEIGHTS = {"文件": 14, "编号": 10, "措施": 20, "角色": 10, "责任部门": 22, "量化目标": 22, "支持政策": 18}
+
+
+def columns(department: str | None, many_docs: bool) -> list[str]:
+    shown = list(SHOWN_COLUMNS)
+    if department:
+        shown.insert(shown.index("措施") + 1, "角色")  # next to the measure, where it is seen
+    return (["文件"] if many_docs else []) + shown
+
+
+def column_widths(names: Sequence[str]) -> list[str]:
+    total = sum(_COLUMN_WEIGHTS[n] for n in names)
+    return [f"{100 * _COLUMN_WEIGHTS[n] / total:.1f}%" for n in names]
+
+
 def table(rows: Sequence[LedgerRow], department: str | None, many_docs: bool) -> pd.DataFrame:
-    """The shown columns of ``MEASURE_COLUMNS`` (the downloads hold them all), plus the department's role."""
-    columns = (["文件"] if many_docs else []) + list(SHOWN_COLUMNS) + (["角色"] if department else [])
+    """The shown columns of ``MEASURE_COLUMNS`` (the downloads hold them all), plus the department's
+    role as the document states it (牵头 / 配合, or 负责 when it names no lead)."""
+    columns_ = columns(department, many_docs)
     records = []
     for r in rows:
         rec = measure_record(r)
         if department:
             rec["角色"] = ROLE_LABELS[r.role_of(department) or "responsible"]
-        records.append([rec[c] for c in columns])
-    return pd.DataFrame(records, columns=columns)
+        records.append([rec[c] for c in columns_])
+    return pd.DataFrame(records, columns=columns_)
 
 
 def summary_html(docs: Sequence[Document], rows: Sequence[LedgerRow], department: str | None,
@@ -75,7 +94,7 @@ def summary_html(docs: Sequence[Document], rows: Sequence[LedgerRow], department
 
 def export_files(docs: Sequence[Document], department: str | None, targets_only: bool) -> tuple[Path, Path]:
     """The .xlsx workbook (with the chart) and the measures .csv (UTF-8 with BOM), in a fresh folder."""
-    folder = _fresh_export_dir()
+    folder = fresh_export_dir()
     xlsx = export_ledger(docs, "xlsx", folder / export_name(docs, department, "xlsx"), department=department,
                          only_targets=targets_only)[0]
     csv = export_ledger(docs, "csv", folder / export_name(docs, department, "csv"), department=department,
@@ -83,7 +102,7 @@ def export_files(docs: Sequence[Document], department: str | None, targets_only:
     return xlsx, csv
 
 
-def _fresh_export_dir() -> Path:
+def fresh_export_dir() -> Path:
     """A new folder per export (two visitors never share a file); old ones are removed first."""
     _EXPORT_ROOT.mkdir(parents=True, exist_ok=True)
     cutoff = time.time() - EXPORT_TTL_S
@@ -91,6 +110,13 @@ def _fresh_export_dir() -> Path:
         if old.stat().st_mtime < cutoff:
             shutil.rmtree(old, ignore_errors=True)
     return Path(tempfile.mkdtemp(dir=_EXPORT_ROOT))
+
+
+def measure_key_html(rows: Sequence[LedgerRow]) -> str:
+    """What the chart's measure numbers stand for (its axis has room for the numbers only)."""
+    labels = department_matrix(rows).measures
+    items = "".join(f"<li><b>{html.escape(label)}</b> {html.escape(r.title)}</li>" for label, r in zip(labels, rows))
+    return f'<div class="pqa-ledger-key">图中措施编号:<ul>{items}</ul></div>' if items else ""
 
 
 def chart(rows: Sequence[LedgerRow], docs: Sequence[Document], department: str | None) -> Figure:
@@ -107,7 +133,7 @@ def _documents(service: AssistantService) -> list[Document]:
         msg = user_message(ex)
         if msg is None:
             raise
-        raise gr.Error(msg) from ex
+        raise error(msg) from ex
 
 
 def render(service: AssistantService, doc: str | None, department: str | None, targets_only: bool) -> tuple:
@@ -118,15 +144,17 @@ def render(service: AssistantService, doc: str | None, department: str | None, t
     except LedgerError as ex:
         empty = pd.DataFrame([], columns=list(SHOWN_COLUMNS))
         note = f'<div class="pqa-ledger-summary">{html.escape(ex.user_message)}</div>'
-        return gr.update(choices=[ALL_DEPARTMENTS], value=ALL_DEPARTMENTS), note, empty, None, None, None
+        return gr.update(choices=[ALL_DEPARTMENTS], value=ALL_DEPARTMENTS), note, empty, None, "", None, None
     ledger = build_ledger(docs)
     departments = department_choices(ledger)
     department = department if department in departments[1:] else None
     rows = filter_rows(ledger, department, targets_only)
     files = _exports(docs, department, targets_only)
+    frame = table(rows, department, len(docs) > 1)
     return (gr.update(choices=departments, value=department or ALL_DEPARTMENTS),
-            summary_html(docs, rows, department, targets_only), table(rows, department, len(docs) > 1),
-            chart(rows, docs, department), *files)
+            summary_html(docs, rows, department, targets_only),
+            gr.update(value=frame, column_widths=column_widths(list(frame.columns))),
+            chart(rows, docs, department), measure_key_html(rows), *files)
 
 
 def _exports(docs: Sequence[Document], department: str | None, targets_only: bool) -> tuple[str | None, str | None]:
@@ -137,7 +165,7 @@ def _exports(docs: Sequence[Document], department: str | None, targets_only: boo
         msg = user_message(ex)
         if msg is None:
             raise
-        gr.Warning(f"导出文件未能生成:{msg}", title="提示")
+        warn(f"导出文件未能生成:{msg}")
         return None, None
     return str(xlsx), str(csv)
 
@@ -152,12 +180,13 @@ def ledger_tab(service: AssistantService) -> tuple[Any, list[Any], list[Any]]:
         targets_only = gr.Checkbox(label="只看有量化目标的", value=False, elem_id="pqa-ledger-targets", scale=1)
     summary = gr.HTML(elem_id="pqa-ledger-summary")
     frame = gr.Dataframe(headers=list(SHOWN_COLUMNS), interactive=False, wrap=True, elem_id="pqa-ledger-table",
-                         label="责任清单")
+                         label="责任清单", column_widths=column_widths(SHOWN_COLUMNS))
     with gr.Row():
         xlsx = gr.DownloadButton("下载 Excel(.xlsx)", elem_id="pqa-ledger-xlsx", size="sm")
         csv = gr.DownloadButton("下载 CSV", elem_id="pqa-ledger-csv", size="sm")
-    plot = gr.Plot(label="部门×措施分工矩阵(牵=牵头,配=配合,责=负责)", format="png", elem_id="pqa-ledger-chart")
-    outputs = [department, summary, frame, plot, xlsx, csv]
+    plot = gr.Plot(label="部门×措施分工矩阵(图例只列出现的分工)", format="png", elem_id="pqa-ledger-chart")
+    key = gr.HTML(elem_id="pqa-ledger-key")
+    outputs = [department, summary, frame, plot, key, xlsx, csv]
 
     def show(doc_value: str | None, dept: str | None, only: bool) -> tuple:
         return render(service, doc_value, None if dept == ALL_DEPARTMENTS else dept, bool(only))

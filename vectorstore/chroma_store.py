@@ -238,6 +238,20 @@ class ChromaStore:
         self._count = None
         self._col.delete(where={"doc_id": doc_id})
 
+    def records_of_doc(self, doc_id: str) -> dict[str, list[Any]]:
+        """A document's chunks as stored (ids, texts, metadata, vectors), for putting back later."""
+        got = self._col.get(where={"doc_id": doc_id}, include=["documents", "metadatas", "embeddings"])
+        return {"ids": list(got["ids"]), "documents": list(got["documents"]), "metadatas": list(got["metadatas"]),
+                "embeddings": [[float(x) for x in v] for v in got["embeddings"]]}
+
+    def add_records(self, records: dict[str, list[Any]]) -> None:
+        """Put back chunks saved by :meth:`records_of_doc` (their vectors, nothing re-embedded)."""
+        self._count = None
+        for i in range(0, len(records["ids"]), _BATCH):
+            part = slice(i, i + _BATCH)
+            self._col.upsert(ids=records["ids"][part], documents=records["documents"][part],
+                             metadatas=records["metadatas"][part], embeddings=records["embeddings"][part])
+
     def ids_of_doc(self, doc_id: str) -> set[str]:
         return set(self._col.get(where={"doc_id": doc_id}, include=[])["ids"])
 

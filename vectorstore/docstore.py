@@ -62,6 +62,17 @@ class DocCollection:
         got = self._col.get(include=["metadatas"])
         return {m.get("vectors", "") for m in got["metadatas"] if m.get("vectors")}
 
+    def record(self, doc_id: str) -> dict[str, Any] | None:
+        """A document's stored record (its JSON and metadata), for putting back with :meth:`put_record`."""
+        got = self._col.get(ids=[doc_id], include=["documents", "metadatas"])
+        if not got["ids"]:
+            return None
+        return {"id": doc_id, "json": got["documents"][0], "meta": dict(got["metadatas"][0])}
+
+    def put_record(self, record: dict[str, Any]) -> None:
+        self._col.upsert(ids=[record["id"]], documents=[record["json"]], embeddings=[[1.0]],
+                         metadatas=[record["meta"]])
+
     def delete(self, doc_id: str) -> None:
         self._col.delete(ids=[doc_id])
 

@@ -253,6 +253,13 @@ def test_matrix_and_chart(plan) -> None:
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == list(m.departments)
 
 
+def test_chart_legend_names_only_the_roles_that_occur(seed, plan) -> None:
+    """Issue 18: the bundled plan says 按分工负责 everywhere, so its legend listed 牵头/配合 for nothing."""
+    legend = lambda doc: [t.get_text() for t in matrix_figure(build_ledger([doc]).rows).axes[0].get_legend().get_texts()]
+    assert legend(seed) == ["负责(未分牵头/配合)"]
+    assert legend(plan) == ["牵头", "配合", "负责(未分牵头/配合)"]
+
+
 # ---- documents and CLI -----------------------------------------------------------------------
 
 def test_select_documents(seed, plan) -> None:

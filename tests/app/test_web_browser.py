@@ -31,10 +31,10 @@ WATCH_STREAM = """() => { window.__lengths = new Set();
     if (a.length) window.__lengths.add(a[a.length - 1].textContent.length); })
   .observe(document.querySelector('#pqa-chat'), {subtree: true, childList: true, characterData: true}); }"""
 
-# Records the progress texts the page shows while a file is ingested.
+# Records the stage the page says the ingest is in, each time it changes.
 WATCH_PROGRESS = """() => { window.__progress = new Set();
-  new MutationObserver(() => { for (const m of document.body.innerText.matchAll(/(解析文件|建立索引)[^\\n]*/g))
-    window.__progress.add(m[0]); }).observe(document.body, {subtree: true, childList: true, characterData: true}); }"""
+  new MutationObserver(() => { for (const e of document.querySelectorAll('#pqa-ingest-result .pqa-stage-now'))
+    window.__progress.add(e.innerText); }).observe(document.body, {subtree: true, childList: true, characterData: true}); }"""
 
 
 @pytest.fixture(scope="module")
@@ -82,21 +82,33 @@ def ask(page, question: str, answers_before: int = 0):
         has=page.locator(".pqa-answer")).last
 
 
-def test_question_streams_answer_with_highlighted_source(page, output_dir: Path):
+def test_question_shows_answer_at_once_with_highlighted_source(page, output_dir: Path):
+    """The extractive answer is complete when computed: it appears whole, not typed out with a delay."""
     page.evaluate(WATCH_STREAM)
     message = ask(page, QUESTION)
     answer = message.locator(".pqa-answer").inner_text()
     assert "省工业和信息化厅" in answer and "省大数据局" in answer
-    assert len(page.evaluate("[...window.__lengths]")) >= 3, "the answer should appear progressively"
+    shown = set(page.evaluate("[...window.__lengths]"))
+    assert shown <= {len("正在查找相关条款…"), len(message.locator(".pqa-answer").text_content())}, \
+        f"no partial answers: {shown}"
     source = message.locator(".pqa-source").first
-    assert "8.完善数据要素供给体系" in source.locator("summary").inner_text()
-    assert "山东省2022年数字经济“重点突破”行动方案" in source.locator("summary").inner_text()
+    assert "8.完善数据要素供给体系" in source.locator(":scope > summary").inner_text()
+    assert "山东省2022年数字经济“重点突破”行动方案" in source.locator(":scope > summary").inner_text()
     clause = source.locator(".pqa-clause")
     assert not clause.is_visible(), "the clause text opens on click"
-    source.locator("summary").click()
+    source.locator(":scope > summary").click()
     assert clause.is_visible()
     assert "依托省数据交易平台开展工业数据产品登记" in clause.inner_text(), "the clause's full text"
     assert "省工业和信息化厅、省大数据局按分工负责" in [m.inner_text() for m in clause.locator("mark").all()]
+    # The clause in its document: the quote highlighted, the measures before and after it around it.
+    source.locator(".pqa-context summary").click()
+    context = source.locator(".pqa-context-body")
+    assert "《山东省2022年数字经济“重点突破”行动方案》" in context.locator(".pqa-context-doc").inner_text()
+    neighbours = context.locator(".pqa-neighbour").all_inner_texts()
+    assert neighbours[0].splitlines()[-1].startswith("7.") and "9.培育数据要素交易体系" in neighbours[1]
+    cited = context.locator(".pqa-context-cited")
+    assert "8.完善数据要素供给体系" in cited.inner_text()
+    assert "省工业和信息化厅、省大数据局按分工负责" in cited.locator("mark").all_inner_texts()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "fits a phone"
     shot = output_dir / "web_chat.png"
     page.screenshot(path=str(shot), full_page=True)
@@ -111,6 +123,54 @@ def test_follow_up_uses_the_conversation_and_new_conversation_clears_it(page):
     page.locator("#pqa-chat .pqa-answer").first.wait_for(state="detached")
     fresh = ask(page, "那它的目标呢?")
     assert "100家" not in fresh.locator(".pqa-answer").inner_text(), "a new conversation has no context"
+    # The chat's clear icon does the same: the next answer does not bring the old turns back.
+    ask(page, QUESTION, answers_before=1)
+    page.locator("#pqa-chat button[aria-label='清空对话']").click()
+    page.locator("#pqa-chat .pqa-answer").first.wait_for(state="detached")
+    ask(page, "那它的目标呢?")
+    expect(page.locator("#pqa-chat .pqa-answer")).to_have_count(1)
+
+
+def test_conversation_exports_as_markdown_with_its_sources(page, tmp_path: Path):
+    expect(page.locator("#pqa-export")).to_be_disabled()  # nothing to export yet
+    ask(page, QUESTION)
+    ask(page, "那它的目标呢?", answers_before=1)
+    expect(page.locator("#pqa-export")).to_be_enabled()
+    with page.expect_download() as download:
+        page.locator("#pqa-export").click()
+    assert download.value.suggested_filename.startswith("对话记录-") and download.value.suggested_filename.endswith(".md")
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert f"## 1. 问:{QUESTION}" in text and "## 2. 问:那它的目标呢?" in text
+    assert "省大数据局" in text and "100家" in text
+    assert "《山东省2022年数字经济“重点突破”行动方案》" in text and "8.完善数据要素供给体系:「" in text
+
+
+def test_conversations_survive_a_reload_and_can_be_reopened_and_deleted(page, web):
+    """Kept per user under POLICYQA_DATA_DIR (here: per browser, no login): a reload reopens the
+    last conversation; 历史对话 lists them, reopens one as it was, and deletes one."""
+    ask(page, QUESTION)
+    page.reload()
+    page.locator("#pqa-chat .pqa-answer").first.wait_for()
+    assert "省大数据局" in page.locator("#pqa-chat .pqa-answer").first.inner_text(), "the conversation is back"
+    follow = ask(page, "那它的目标呢?", answers_before=1)  # and it goes on, with its context
+    assert "100家" in follow.locator(".pqa-answer").inner_text()
+    page.locator("#pqa-new").click()
+    page.locator("#pqa-chat .pqa-answer").first.wait_for(state="detached")
+    ask(page, "省大数据局负责哪些任务?")
+    page.locator("#pqa-history-box").get_by_text("历史对话").first.click()
+    page.locator("#pqa-history input").click()
+    options = [o.strip().removeprefix("✓").strip() for o in page.get_by_role("option").all_inner_texts()]
+    assert len(options) == 2 and options[0].startswith("省大数据局负责哪些任务?") and "2 问" in options[1], options
+    page.get_by_role("option").nth(1).click()
+    page.locator("#pqa-history-open").click()
+    expect(page.locator("#pqa-chat .pqa-answer")).to_have_count(2)
+    assert "100家" in page.locator("#pqa-chat .pqa-answer").nth(1).inner_text()
+    page.locator("#pqa-history-delete").click()
+    page.locator("#pqa-chat .pqa-answer").first.wait_for(state="detached")
+    # This browser's folder (other tests' browsers have their own): only the kept conversation is left.
+    kept = [f for f in (web[1].data_dir / "conversations").rglob("*.json")
+            if "省大数据局负责哪些任务" in f.read_text(encoding="utf-8")]
+    assert len(kept) == 1 and len(list(kept[0].parent.glob("*.json"))) == 1, "the deleted one is gone from the disk"
 
 
 def test_empty_input_is_refused_politely(page):
@@ -127,33 +187,57 @@ def test_example_fills_the_box_and_long_input_is_trimmed_with_a_note(page, web):
     assert f"问题过长,已截取前{limit}个字符" in message.inner_text()
 
 
-def test_feedback_is_appended_to_the_jsonl_file(page, web):
+def test_feedback_is_one_click_and_a_comment_can_follow(page, web):
+    """赞/踩 alone records the rating (no comment needed first); a comment typed afterwards joins
+    that rating (same feedback_id), and one typed before a click goes with it."""
     ask(page, QUESTION)
-    page.locator("#pqa-comment textarea").fill("希望同时列出配合单位")
+    lines = lambda: web[1].feedback_file.read_text(encoding="utf-8").splitlines() if web[1].feedback_file.exists() else []
+    before = len(lines())
     page.locator("#pqa-chat button[aria-label='踩']").last.click()  # gradio's zh-CN label
-    page.locator("#pqa-feedback-status").get_by_text("已记录").wait_for()
-    record = json.loads(web[1].feedback_file.read_text(encoding="utf-8").splitlines()[-1])
-    assert record["rating"] == "down" and record["comment"] == "希望同时列出配合单位"
+    page.locator("#pqa-feedback-status").get_by_text("已记录:没有帮助").wait_for()
+    record = json.loads(lines()[before])
+    assert record["rating"] == "down" and record["comment"] == ""
     assert record["question"] == QUESTION and "省大数据局" in record["answer"]
     assert record["citations"][0]["path"][-1] == "8.完善数据要素供给体系"
-    assert record["time"] and record["history"] == []
+    assert record["time"] and record["history"] == [] and record["feedback_id"]
+
+    page.locator("#pqa-comment textarea").fill("希望同时列出配合单位")
+    page.locator("#pqa-comment-send").click()
+    page.locator("#pqa-feedback-status").get_by_text("已把意见补充到您刚才的评价").wait_for()
+    follow = json.loads(lines()[before + 1])
+    assert follow["feedback_id"] == record["feedback_id"] and follow["rating"] == "down"
+    assert follow["comment"] == "希望同时列出配合单位"
+    expect(page.locator("#pqa-comment textarea")).to_have_value("")
 
 
 def test_upload_ask_and_delete_a_document(page, tmp_path: Path, output_dir: Path):
+    """Upload tells the truth (stages with counts, one row per file, refusals with the fix at once);
+    the 文档 tab keeps its selection across tabs; delete asks first, naming the document, and
+    撤销删除 brings the document back, searchable again."""
     (tmp_path / SAMPLE_POLICY_NAME).write_text(SAMPLE_POLICY_MD, encoding="utf-8")
     (tmp_path / "empty.txt").write_bytes(b"")
     (tmp_path / "huge.txt").write_bytes("数据".encode() * 200_000)  # 1.2 MB > the 1 MB limit
+    (tmp_path / "通知.doc").write_bytes(b"\xd0\xcf\x11\xe0 old Word file")
     page.get_by_role("tab", name="文档").click()
     page.locator("#pqa-upload input[type=file]").set_input_files(
-        [str(tmp_path / n) for n in (SAMPLE_POLICY_NAME, "empty.txt", "huge.txt")])
-    page.locator("#pqa-upload").get_by_text("huge", exact=True).wait_for()  # names show as "huge" ".txt"
+        [str(tmp_path / n) for n in (SAMPLE_POLICY_NAME, "empty.txt", "huge.txt", "通知.doc")])
+    result = page.locator("#pqa-ingest-result")
+    # Refusals are named as soon as the files are chosen, with what to do about them.
+    result.locator("tr", has_text="通知.doc").get_by_text("另存为 .docx").wait_for()
+    assert "文件过大(超过1MB)" in result.locator("tr", has_text="huge.txt").inner_text()
     page.evaluate(WATCH_PROGRESS)
     page.locator("#pqa-ingest").click()
-    result = page.locator("#pqa-ingest-result")
-    result.get_by_text(f"已导入:{SAMPLE_POLICY_NAME}").wait_for()
-    assert page.evaluate("[...window.__progress]"), "progress is shown while the file is processed"
-    assert "empty.txt:文件内容为空" in result.inner_text()
-    assert "huge.txt:文件过大(超过1MB)" in result.inner_text()
+    row = result.locator("tr", has_text=SAMPLE_POLICY_NAME)
+    row.get_by_text("成功").wait_for()
+    assert "新增,条款" in row.inner_text()
+    assert "失败\t文件内容为空" in result.locator("tr", has_text="empty.txt").inner_text()
+    assert "文件过大(超过1MB)" in result.locator("tr", has_text="huge.txt").inner_text()
+    assert "另存为 .docx" in result.locator("tr", has_text="通知.doc").inner_text()
+    assert "导入完成:成功 1 个,失败 3 个" in result.inner_text()
+    stages = page.evaluate("[...window.__progress]")
+    assert any(s.startswith("向量化") for s in stages) and any(s.startswith("发布") for s in stages), stages
+    assert not any("100.0%" in s for s in stages)
+    assert result.locator(".pqa-stages").count() == 0, "the stage list gives way to the results"
     assert "青岛市海洋数据开放试点工作方案" in page.locator("#pqa-docs").inner_text()
     tree = page.locator("#pqa-tree")
     assert "市海洋发展局" in tree.inner_text() and "市大数据局、市科技局" in tree.inner_text()
@@ -165,10 +249,17 @@ def test_upload_ask_and_delete_a_document(page, tmp_path: Path, output_dir: Path
     message = ask(page, "海洋数据应用场景由哪些部门负责?")
     assert "市大数据局" in message.locator(".pqa-answer").inner_text()
     source = message.locator(".pqa-source").first
-    assert "青岛市海洋数据开放试点工作方案" in source.locator("summary").inner_text()
+    assert "青岛市海洋数据开放试点工作方案" in source.locator(":scope > summary").inner_text()
     source.locator(".pqa-doc").click()
     assert "<script>alert(1)</script>" in source.locator(".pqa-clause").inner_text()
     assert page.locator("#pqa-chat script").count() == 0
+    # The scope selector limits the chat to one document: the plan does not hold this answer.
+    plan = "山东省2022年数字经济“重点突破”行动方案(shandong-2022-digital-economy-action-plan.txt)"
+    page.locator("#pqa-scope input").click()
+    page.get_by_role("option", name=plan, exact=True).click()
+    scoped = ask(page, "海洋数据应用场景由哪些部门负责?", answers_before=1)
+    assert "青岛市海洋数据开放试点工作方案" not in scoped.inner_text()
+    choose(page, "#pqa-scope", "全部文档")
 
     # The ledger tab lists the new document when it is opened (the service reloaded after the ingest).
     page.get_by_role("tab", name="责任清单").click()
@@ -178,10 +269,54 @@ def test_upload_ask_and_delete_a_document(page, tmp_path: Path, output_dir: Path
     page.locator("#pqa-ledger-summary").get_by_text("“市大数据局”牵头或参与的措施 1 项").wait_for()
     assert _table_numbers(page) == ["2"]
 
+    # The document chosen stays chosen across tabs (it used to fall back to the first one).
+    pick = page.locator("#pqa-doc-pick input")
+    sample = f"青岛市海洋数据开放试点工作方案({SAMPLE_POLICY_NAME})"
+    page.get_by_role("tab", name="文档").click()
+    expect(pick).to_have_value(sample)
+    plan = "山东省2022年数字经济“重点突破”行动方案(shandong-2022-digital-economy-action-plan.txt)"
+    choose(page, "#pqa-doc-pick", plan)
+    page.get_by_role("tab", name="问答").click()
+    page.get_by_role("tab", name="文档").click()
+    page.wait_for_timeout(1000)  # the tab's refresh has run
+    expect(pick).to_have_value(plan)
+
+    # Delete asks first, naming the document; 取消 keeps it.
+    choose(page, "#pqa-doc-pick", sample)
+    confirm = page.locator("#pqa-delete-confirm").first  # gradio nests a group in one of the same id
+    page.locator("#pqa-delete").click()
+    confirm.get_by_text(f"确定要删除《青岛市海洋数据开放试点工作方案》({SAMPLE_POLICY_NAME})吗").wait_for()
+    page.locator("#pqa-delete-no").click()
+    expect(confirm).to_be_hidden()
+    assert "青岛市海洋数据开放试点工作方案" in page.locator("#pqa-docs").inner_text()
+    page.locator("#pqa-delete").click()
+    page.locator("#pqa-delete-yes").click()
+    undo = page.locator("#pqa-undo").first
+    undo.get_by_text(f"已删除:《青岛市海洋数据开放试点工作方案》({SAMPLE_POLICY_NAME})").wait_for()
+    expect(page.locator("#pqa-docs")).not_to_contain_text("青岛市海洋数据开放试点工作方案")
+    expect(pick).to_have_value("")  # nothing chosen: a second click cannot delete another document
+    page.screenshot(path=str(output_dir / "web_documents_deleted.png"), full_page=True)
+
+    # 撤销删除 brings it back, chosen, and it answers again.
+    page.locator("#pqa-undo-btn").click()
+    result.get_by_text(f"已恢复:《青岛市海洋数据开放试点工作方案》({SAMPLE_POLICY_NAME})").wait_for()
+    expect(undo).to_be_hidden()
+    expect(page.locator("#pqa-docs")).to_contain_text("青岛市海洋数据开放试点工作方案")
+    expect(pick).to_have_value(sample)
+    assert "市海洋发展局" in page.locator("#pqa-tree").inner_text()
+    page.get_by_role("tab", name="问答").click()
+    message = ask(page, "海洋数据应用场景由哪些部门负责?", answers_before=2)  # after the two above
+    assert "市大数据局" in message.locator(".pqa-answer").inner_text()
+
     page.get_by_role("tab", name="文档").click()
     page.locator("#pqa-delete").click()
-    result.get_by_text(f"已删除:{SAMPLE_POLICY_NAME}").wait_for()
-    assert "青岛市海洋数据开放试点工作方案" not in page.locator("#pqa-docs").inner_text()
+    page.locator("#pqa-delete-yes").click()
+    undo.get_by_text("已删除:").wait_for()
+    expect(page.locator("#pqa-docs")).not_to_contain_text("青岛市海洋数据开放试点工作方案")
+    # The trash outlives the page: after a reload the deletion can still be undone.
+    page.reload()
+    page.get_by_role("tab", name="文档").click()
+    undo.get_by_text(f"最近删除:《青岛市海洋数据开放试点工作方案》({SAMPLE_POLICY_NAME}),删除于").wait_for()
 
 
 def test_staff_login(browser, bundled_index: Settings):
@@ -230,12 +365,15 @@ def test_eligibility_tab_gives_a_verdict_with_reasons_contacts_and_quote(page, o
     result = page.locator("#pqa-elig-result")
     result.get_by_text("请描述企业情况或填写简表").wait_for()  # empty input: a message, no cards
     assert result.locator(".pqa-elig-card").count() == 0
+    assert page.get_by_text("请描述企业情况或填写简表").count() == 1, "said once, not also in a toast"
 
     page.locator("#pqa-elig-text textarea").fill(DCMM_QUESTION)
     page.locator("#pqa-elig-check").click()
     card = result.locator(".pqa-elig-card").filter(has_text="首次通过DCMM二级及以上企业")
     card.wait_for()
     assert card.locator(".pqa-badge").inner_text() == "可能符合"
+    badges = result.locator(".pqa-elig-card .pqa-badge").all_inner_texts()
+    assert badges[0] == "可能符合", f"可能符合 first: {badges}"
     assert "三级属于“二级及以上”" in card.locator(".pqa-elig-reasons").inner_text()
     assert "补贴金额或标准" in card.locator(".pqa-elig-unstated").inner_text()
     assert "省工业和信息化厅、省大数据局" in card.locator(".pqa-elig-contacts").inner_text()
@@ -291,6 +429,17 @@ def test_ledger_tab_filters_by_department_and_downloads_a_workbook(page, tmp_pat
     expect(grid).to_have_attribute("aria-rowcount", str(len(expected) + 1))
     assert _table_numbers(page) == expected
     page.locator("#pqa-ledger-chart img, #pqa-ledger-chart canvas").first.wait_for()
+    # Readable at 390 px: every column on screen (long texts wrap), the role as the document states it.
+    headers = page.locator("#pqa-ledger-table [role=columnheader]")
+    expect(headers.last).to_contain_text("支持政策")
+    assert "角色" in headers.all_inner_texts()[2]
+    for header in headers.all():
+        box = header.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] + 1, header.inner_text()
+    key = page.locator("#pqa-ledger-key li").all_inner_texts()  # what the chart's numbers stand for
+    assert [k.split()[0] for k in key] == expected and "8 完善数据要素供给体系" in key
+    roles = page.locator('#pqa-ledger-table [role=gridcell][data-col="2"]').all_inner_texts()
+    assert roles and set(r.strip() for r in roles) == {"负责"}, "the plan says 按分工负责 throughout"
     page.screenshot(path=str(output_dir / "web_ledger.png"), full_page=True)
 
     with page.expect_download() as download:
@@ -313,3 +462,60 @@ def test_ledger_tab_filters_by_department_and_downloads_a_workbook(page, tmp_pat
     assert set(map(int, with_targets)) >= set(SEED_TARGET_VALUES) & set(map(int, expected))
     summary.get_by_text(f"有量化目标的措施 {len(with_targets)} 项").wait_for()
     assert _table_numbers(page) == with_targets
+
+
+# ---- an all-Chinese interface (issue 18) ----------------------------------------------------------
+
+# The page's visible text and the labels, tooltips and placeholders of what is shown.
+PAGE_WORDS = """() => { const shown = [...document.querySelectorAll('[aria-label],[title],[placeholder]')]
+    .filter(e => e.offsetParent !== null)
+    .flatMap(e => ['aria-label', 'title', 'placeholder'].map(a => e.getAttribute(a) || ''));
+  return [document.body.innerText, ...shown].join('\\n'); }"""
+# English that belongs to the content, not the interface: acronyms, formats and products named in
+# our own Chinese messages.
+ALLOWED_WORDS = {"Excel", "Word", "WPS", "Markdown", "xlsx", "docx", "txt", "md", "pdf", "html", "htm", "csv", "doc"}
+
+
+def _english_words(text: str, allowed: set[str]) -> set[str]:
+    import re
+
+    return {w for w in re.findall(r"[A-Za-z]{2,}", text) if not w.isupper() and w not in allowed}
+
+
+def test_interface_is_chinese_on_every_tab_even_in_an_english_browser(browser, web, output_dir: Path):
+    """Gradio's own strings too ("Drop File Here", "Warning", "processing", "Copy table data"):
+    the page text of every tab, and every label, tooltip and placeholder shown, in en-US Chromium."""
+    from app.service import AssistantService
+
+    service = AssistantService(web[1])
+    names = [f"{d.source} {d.id}" for d in service.get().kb.documents] + [e.source for e in service.trash()]
+    allowed = ALLOWED_WORDS | {w for name in names for w in _english_words(name, set())}  # file names, ids
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        page.goto(web[0])
+        page.locator("#pqa-question textarea").wait_for()
+        assert page.evaluate("document.documentElement.lang") == "zh-CN"
+        found: dict[str, set[str]] = {}
+        page.locator("#pqa-send").click()  # empty: a warning toast
+        page.locator(".toast-title").first.wait_for()
+        assert page.locator(".toast-title").first.inner_text().strip() == "提示"
+        ask(page, QUESTION)
+        page.locator("#pqa-chat .message-row").last.hover()
+        found["问答"] = _english_words(page.evaluate(PAGE_WORDS), allowed)
+        page.get_by_role("tab", name="补贴资格").click()
+        page.locator("#pqa-elig-check").click()
+        page.locator("#pqa-elig-result").get_by_text("请描述企业情况").wait_for()
+        found["补贴资格"] = _english_words(page.evaluate(PAGE_WORDS), allowed)
+        page.get_by_role("tab", name="责任清单").click()
+        page.locator("#pqa-ledger-chart img, #pqa-ledger-chart canvas").first.wait_for()
+        found["责任清单"] = _english_words(page.evaluate(PAGE_WORDS), allowed)
+        page.get_by_role("tab", name="文档").click()
+        page.locator("#pqa-tree .pqa-meta").wait_for()
+        found["文档"] = _english_words(page.evaluate(PAGE_WORDS), allowed)
+        assert "将文件拖放到此处" in page.locator("#pqa-upload").inner_text()
+        page.screenshot(path=str(output_dir / "web_documents_en_browser.png"), full_page=True)
+        assert not any(found.values()), f"English in the interface: {found}"
+    finally:
+        context.close()
