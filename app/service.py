@@ -40,14 +40,12 @@ log = logging.getLogger(__name__)
 CHECK_INTERVAL_S = 2.0  # how often get() asks the index for its current version
 TRASH_DAYS = 7  # how long a deleted document can be restored
 _UNSAFE_NAME_RE = re.compile(r"[\x00-\x1f/\\:*?\"<>|]")
-# What to do with formats government staff often have but the loaders do not read (yet).
+# What to do with formats government staff often have but the loaders do not read.
 _FORMAT_FIXES = {
-    ".doc": "请在 Word 或 WPS 中打开,另存为 .docx 后再上传。", ".wps": "请在 WPS 中打开,另存为 .docx 后再上传。",
-    ".rtf": "请在 Word 或 WPS 中打开,另存为 .docx 后再上传。", ".ofd": "请用 OFD 阅读器导出为 PDF 后再上传。",
+    ".rtf": "请在 Word 或 WPS 中打开,另存为 .docx 后再上传。",
     ".xls": "请将表格内容复制到 Word 文档,另存为 .docx 后再上传。", ".xlsx": "请将表格内容复制到 Word 文档,另存为 .docx 后再上传。",
     ".et": "请将表格内容复制到 Word 文档,另存为 .docx 后再上传。", ".zip": "请解压后逐个上传其中的文件。",
-    ".rar": "请解压后逐个上传其中的文件。", ".jpg": "图片中的文字无法读取,请上传文件的电子版(.docx 或 .pdf)。",
-    ".png": "图片中的文字无法读取,请上传文件的电子版(.docx 或 .pdf)。",
+    ".rar": "请解压后逐个上传其中的文件。",
 }
 
 

@@ -217,13 +217,13 @@ def test_upload_ask_and_delete_a_document(page, tmp_path: Path, output_dir: Path
     (tmp_path / SAMPLE_POLICY_NAME).write_text(SAMPLE_POLICY_MD, encoding="utf-8")
     (tmp_path / "empty.txt").write_bytes(b"")
     (tmp_path / "huge.txt").write_bytes("数据".encode() * 200_000)  # 1.2 MB > the 1 MB limit
-    (tmp_path / "通知.doc").write_bytes(b"\xd0\xcf\x11\xe0 old Word file")
+    (tmp_path / "名单.xls").write_bytes(b"\xd0\xcf\x11\xe0 old Excel file")
     page.get_by_role("tab", name="文档").click()
     page.locator("#pqa-upload input[type=file]").set_input_files(
-        [str(tmp_path / n) for n in (SAMPLE_POLICY_NAME, "empty.txt", "huge.txt", "通知.doc")])
+        [str(tmp_path / n) for n in (SAMPLE_POLICY_NAME, "empty.txt", "huge.txt", "名单.xls")])
     result = page.locator("#pqa-ingest-result")
     # Refusals are named as soon as the files are chosen, with what to do about them.
-    result.locator("tr", has_text="通知.doc").get_by_text("另存为 .docx").wait_for()
+    result.locator("tr", has_text="名单.xls").get_by_text("另存为 .docx").wait_for()
     assert "文件过大(超过1MB)" in result.locator("tr", has_text="huge.txt").inner_text()
     page.evaluate(WATCH_PROGRESS)
     page.locator("#pqa-ingest").click()
@@ -232,7 +232,7 @@ def test_upload_ask_and_delete_a_document(page, tmp_path: Path, output_dir: Path
     assert "新增,条款" in row.inner_text()
     assert "失败\t文件内容为空" in result.locator("tr", has_text="empty.txt").inner_text()
     assert "文件过大(超过1MB)" in result.locator("tr", has_text="huge.txt").inner_text()
-    assert "另存为 .docx" in result.locator("tr", has_text="通知.doc").inner_text()
+    assert "另存为 .docx" in result.locator("tr", has_text="名单.xls").inner_text()
     assert "导入完成:成功 1 个,失败 3 个" in result.inner_text()
     stages = page.evaluate("[...window.__progress]")
     assert any(s.startswith("向量化") for s in stages) and any(s.startswith("发布") for s in stages), stages
