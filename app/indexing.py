@@ -217,19 +217,40 @@ def _finish(snap: Snapshot, store: ChromaStore, window: Sequence[_Plan], setting
     docs.put_many([p.doc for p in window], PARSER_VERSION, vector_space(settings.embedding))
 
 
+class _NothingToDelete(Exception):
+    """Raised inside a write to leave it unpublished: no document matched."""
+
+
 def delete_documents(ids_or_sources: Sequence[str], settings: Settings) -> list[str]:
-    """Remove documents by id or file name; returns the names removed."""
+    """Remove documents by id or file name; returns the names removed.
+
+    Nothing matching: nothing is written and no version is published (the index stays as it is).
+    """
     location = open_location(settings.index_dir, settings.chroma_url)
+    wanted = set(ids_or_sources)
+    current = location.open_current()
+    if current is None or not _matching(current.docs().sources(), wanted):
+        return []
+    del current
     removed: list[str] = []
-    with location.write() as snap:
-        docs = snap.docs()
-        store = snap.chunks(get_embeddings(settings.embedding))
-        for source, doc_id in docs.sources().items():
-            if doc_id in ids_or_sources or source in ids_or_sources:
+    try:
+        with location.write() as snap:
+            docs = snap.docs()
+            store = snap.chunks(get_embeddings(settings.embedding))
+            for source, doc_id in _matching(docs.sources(), wanted):
                 store.delete_doc(doc_id)
                 docs.delete(doc_id)
                 removed.append(source)
+            if not removed:  # deleted by another writer meanwhile
+                raise _NothingToDelete
+    except _NothingToDelete:
+        return []
     return removed
+
+
+def _matching(sources: dict[str, str], wanted: set[str]) -> list[tuple[str, str]]:
+    """(file name, document id) of the documents named by id or file name in ``wanted``."""
+    return [(source, doc_id) for source, doc_id in sources.items() if doc_id in wanted or source in wanted]
 
 
 def chunks_of(doc: Document, settings: Settings) -> list[Chunk]:

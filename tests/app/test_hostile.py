@@ -6,7 +6,13 @@ imported is lost, and the server keeps answering afterwards.
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
+import subprocess
+import sys
+import threading
+import time
 import uuid
 import zipfile
 from collections.abc import Iterator
@@ -233,3 +239,68 @@ def test_fake_headings_and_duties_inside_quotes_are_body_text(client) -> None:
     client.delete("/v1/documents/quoted.txt")
     assert not any("第九条" in x or "第十条" in x for x in labels), labels
     assert "省财政厅" not in departments and "市测试局" in departments
+
+
+# ---- index versions under deletes ----------------------------------------------------------
+
+
+def _asking(url: str, stop: threading.Event, errors: list[str]) -> None:
+    """Ask the bundled question until ``stop``; every failure a client sees goes to ``errors``."""
+    with httpx.Client(base_url=url, timeout=60) as c:
+        deadline = time.monotonic() + 300
+        while not stop.is_set() and time.monotonic() < deadline:
+            try:
+                r = c.post("/v1/ask", json={"question": QUESTION})
+            except httpx.HTTPError as ex:
+                errors.append(f"{url}: {ex!r}")
+                continue
+            if r.status_code != 200 or EXPECTED not in r.json().get("answer", ""):
+                errors.append(f"{url}: {r.status_code} {r.text[:200]}")
+
+
+def test_deletes_of_unknown_documents_under_concurrent_questions_break_nothing(client, api) -> None:
+    """Issue 19: ``DELETE /v1/documents/<unknown id>`` answered 404 but still wrote and published a
+    version, and the clean-up removed the version servers were reading (500s, resets; a second
+    server on the same index got "unable to open database file"). Now an unknown id publishes
+    nothing, and versions churned by real uploads and deletes are kept while a request or
+    another process (a second ``policyqa serve`` on the same index) still reads them."""
+    url, settings = api
+    port = free_port()
+    env = {**os.environ, "POLICYQA_INDEX_DIR": str(settings.index_dir), "POLICYQA_DATA_DIR": str(settings.data_dir)}
+    second = subprocess.Popen([str(Path(sys.executable).parent / "policyqa"), "serve", "--port", str(port)],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        other = f"http://127.0.0.1:{port}"
+        _wait_until_serving(other, second)
+        before = (settings.index_dir / "CURRENT").read_text()
+        stop, errors = threading.Event(), []
+        askers = [threading.Thread(target=_asking, args=(u, stop, errors)) for u in (url, url, other, other)]
+        for t in askers:
+            t.start()
+        try:
+            for i in range(20):
+                r = client.delete(f"/v1/documents/no-such-document-{i}")
+                assert r.status_code == 404 and r.json()["error"]["message"].startswith("未找到文档"), r.text
+            assert (settings.index_dir / "CURRENT").read_text() == before  # nothing published
+            for i in range(4):  # real writes: each publishes a version while questions run
+                assert _upload(client, f"churn-{i}.txt", POLICY.encode(), "text/plain").status_code == 201
+                assert client.delete(f"/v1/documents/churn-{i}.txt").status_code == 200
+        finally:
+            stop.set()
+            for t in askers:
+                t.join(timeout=120)
+        assert errors == [], errors[:5]
+        assert httpx.post(f"{other}/v1/ask", json={"question": QUESTION}, timeout=60).status_code == 200
+    finally:
+        second.terminate()
+        second.wait(timeout=30)
+
+
+def _wait_until_serving(url: str, proc: subprocess.Popen, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{url}/healthz", timeout=5).status_code == 200:
+                return
+        time.sleep(0.5)
+    raise AssertionError(f"policyqa serve did not come up on {url}")
