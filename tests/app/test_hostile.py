@@ -115,6 +115,67 @@ def test_prompt_injection_inside_a_policy_question_still_gets_only_the_policy_an
     assert EXPECTED in a["answer"] and "系统提示" not in a["answer"]
 
 
+@pytest.mark.parametrize("body", [
+    '{"question": "\\ud800DCMM贯标由哪些部门负责?"}',
+    '{"question": "DCMM贯标由哪些部门负责?", "doc": "\\udfff"}',
+    '{"question": "DCMM贯标由哪些部门负责?", "history": ["\\ud83d"]}',
+], ids=["question", "doc", "history"])
+def test_a_lone_surrogate_is_a_json_4xx_and_the_connection_stays_usable(client, body: str) -> None:
+    """Issue 19: "\\ud800" is valid JSON but no character; it gave a 500 in plain text and the
+    next request on the connection was reset (the fixture asks again on the same connection)."""
+    r = client.post("/v1/ask", content=body.encode(), headers={"Content-Type": "application/json"})
+    assert r.status_code == 422, r.text
+    error = r.json()["error"]
+    assert "无效字符" in error["message"] and error["request_id"] == r.headers["x-request-id"]
+
+
+def test_a_surrogate_pair_is_an_ordinary_character(client) -> None:
+    """The check refuses lone surrogates only: an emoji written as a JSON pair is text."""
+    r = client.post("/v1/ask", content='{"question": "\\ud83d\\ude00DCMM贯标由哪些部门负责?"}'.encode(),
+                    headers={"Content-Type": "application/json"})
+    assert r.status_code == 200 and EXPECTED in r.json()["answer"]
+
+
+def test_a_surrogate_in_a_chat_message_is_a_json_4xx(client) -> None:
+    body = '{"messages": [{"role": "user", "content": "\\ud800DCMM"}]}'
+    r = client.post("/v1/chat/completions", content=body.encode(), headers={"Content-Type": "application/json"})
+    assert r.status_code == 422 and "无效字符" in r.json()["error"]["message"], r.text
+
+
+def test_an_unexpected_error_is_the_documented_json_error_with_a_request_id(api, bundled_index, caplog) -> None:
+    """Any exception nothing else handles: JSON 500 with a Chinese message and the request id;
+    the traceback (here naming a server path) goes to the server log only. The route that raises
+    is added by the test to the real app, since every known crash is fixed."""
+    app = create_app(bundled_index)
+
+    @app.get("/v1/boom")
+    def boom() -> None:
+        raise RuntimeError("/srv/secret/index 内部细节")
+
+    with serve_in_thread(app, free_port()) as url, httpx.Client(base_url=url, timeout=60) as c:
+        r = c.get("/v1/boom", headers={"X-Request-ID": "trace-42"})
+        assert r.status_code == 500
+        error = r.json()["error"]
+        assert error["message"].startswith("服务器内部错误") and "trace-42" in error["message"]
+        assert error["request_id"] == "trace-42" == r.headers["x-request-id"] and error["type"] == "internal_error"
+        assert "RuntimeError" not in r.text and "/srv/secret" not in r.text
+        assert c.get("/healthz").status_code == 200  # same connection, still serving
+    assert any("trace-42" in rec.getMessage() and rec.exc_info for rec in caplog.records)
+
+
+def test_a_503_names_neither_server_paths_nor_exception_classes(tmp_path: Path) -> None:
+    """Issue 19: a 503 carried the absolute index path and the exception class."""
+    blocker = tmp_path / "secret-place" / "index"
+    blocker.parent.mkdir()
+    blocker.write_text("not a directory", encoding="utf-8")
+    settings = Settings(index_dir=blocker, data_dir=tmp_path / "data", chroma_url=None, api_key=None, auth=None)
+    with serve_in_thread(create_app(settings), free_port()) as url:
+        r = httpx.post(f"{url}/v1/ask", json={"question": QUESTION}, timeout=60)
+    assert r.status_code == 503 and "是一个文件而不是目录" in r.json()["error"]["message"]
+    assert "secret-place" not in r.text and str(tmp_path) not in r.text and "Error" not in r.text
+    assert r.json()["error"]["request_id"] == r.headers["x-request-id"]
+
+
 # ---- files --------------------------------------------------------------------------------
 
 
@@ -161,6 +222,13 @@ def test_path_traversal_in_upload_names_stays_in_the_upload_folder(client, api) 
     assert (settings.data_dir / "uploads" / "escaped.md").is_file() and not outside.exists()
     assert client.delete("/v1/documents/escaped.md").json() == {"removed": ["escaped.md"]}
     assert not (settings.data_dir / "uploads" / "escaped.md").exists()
+
+
+@pytest.mark.parametrize("name", ["政" * 300 + ".txt", "a" * 300 + ".md"], ids=["300-chinese", "300-ascii"])
+def test_a_very_long_upload_name_is_refused_in_json(client, name: str) -> None:
+    """Issue 19: a 300-character name gave a 500 (ENAMETOOLONG when staging the file)."""
+    reason = _failure(_upload(client, name, POLICY.encode(), "text/plain"))
+    assert "文件名过长" in reason
 
 
 @pytest.mark.parametrize("path", ["/v1/documents/..%2F..%2Fetc%2Fpasswd", "/v1/documents/../../etc/passwd",
