@@ -69,6 +69,10 @@ class AssistantService:
             assert self._assistant is not None
             return self._assistant
 
+    def loaded(self) -> Assistant | None:
+        """The assistant loaded now, without waiting for a reload in progress (health checks)."""
+        return self._assistant
+
     def refresh(self) -> Assistant:
         """Check now (after our own write, so the next request sees it at once)."""
         with self._lock:

@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from app.api.main import create_app
-from app.config import Settings
+from app.config import PROJECT_ROOT, Settings
 from app.testing import copy_index, free_port, serve_in_thread
 from app.web import tree_html
 from ingest.loaders import MAX_DOCX_UNCOMPRESSED, MAX_PDF_PAGES
@@ -33,6 +33,7 @@ pytestmark = pytest.mark.server
 QUESTION = "DCMM贯标由哪些部门负责?"
 EXPECTED = "省大数据局"
 SEED = "shandong-2022-digital-economy-action-plan.txt"
+SEED_TEXT = (PROJECT_ROOT / "data" / "corpus" / SEED).read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -174,6 +175,47 @@ def test_a_503_names_neither_server_paths_nor_exception_classes(tmp_path: Path) 
     assert r.status_code == 503 and "是一个文件而不是目录" in r.json()["error"]["message"]
     assert "secret-place" not in r.text and str(tmp_path) not in r.text and "Error" not in r.text
     assert r.json()["error"]["request_id"] == r.headers["x-request-id"]
+
+
+def _long_line_policy(chars: int) -> str:
+    """A regulation with one line of ``chars`` characters and no "。" between two articles."""
+    body = SEED_TEXT.replace("。", ",").replace("\n", ",")
+    line = (body * (chars // len(body) + 1))[:chars]
+    return f"# 长行测试办法\n\n第一条 为规范测试工作,制定本办法。\n\n{line}\n\n第二条 本办法自2024年1月1日起施行,有效期至2026年12月31日。\n"
+
+
+def test_a_long_line_without_full_stops_answers_quickly_while_healthz_stays_responsive(client) -> None:
+    """Issue 19: the 施行/有效期 patterns were quadratic on a line without "。" (50,000 characters:
+    14.5 s and 39.1 s, /healthz blocked meanwhile). Both questions now answer in about a second,
+    and a health check polled all along never waits long."""
+    r = _upload(client, "long-line.md", _long_line_policy(30_000).encode(), "text/markdown")
+    assert r.status_code == 201, r.text
+    stop, latencies = threading.Event(), []
+
+    def poll() -> None:
+        with httpx.Client(base_url=str(client.base_url), timeout=60) as c:
+            for _ in range(1000):
+                if stop.is_set():
+                    return
+                started = time.monotonic()
+                assert c.get("/healthz").status_code == 200
+                latencies.append(time.monotonic() - started)
+                time.sleep(0.1)
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    try:
+        for question, expected in [("本办法自什么时候起施行?", "2024年1月1日起施行"), ("本办法的有效期到什么时候?", "2026年12月31日")]:
+            started = time.monotonic()
+            r = client.post("/v1/ask", json={"question": question, "doc": "long-line.md"})
+            elapsed = time.monotonic() - started
+            assert r.status_code == 200 and expected in r.json()["answer"], r.text
+            assert elapsed < 3, f"{question} took {elapsed:.1f} s"
+    finally:
+        stop.set()
+        poller.join(timeout=60)
+        client.delete("/v1/documents/long-line.md")
+    assert latencies and max(latencies) < 2, f"/healthz waited up to {max(latencies):.1f} s"
 
 
 # ---- files --------------------------------------------------------------------------------
