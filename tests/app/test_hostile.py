@@ -7,8 +7,10 @@ imported is lost, and the server keeps answering afterwards.
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import os
+import struct
 import subprocess
 import sys
 import threading
@@ -239,6 +241,46 @@ def test_a_zip_bomb_renamed_docx_is_refused_before_inflating(client) -> None:
     assert "解压后过大" in _failure(_upload(client, "bomb.docx", data))
 
 
+def _lying_zip_bomb(inflated_mb: int = 300, declared: int = 1000) -> bytes:
+    """A .docx whose word/document.xml inflates to ``inflated_mb`` MB while the central directory
+    declares ``declared`` bytes."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+        with z.open("word/document.xml", "w") as f:
+            for _ in range(inflated_mb):
+                f.write(bytes(1 << 20))
+    data = bytearray(buf.getvalue())
+    entry = data.rfind(b"PK\x01\x02")
+    data[entry + 24:entry + 28] = struct.pack("<I", declared)
+    return bytes(data)
+
+
+def test_a_zip_bomb_lying_about_its_size_is_refused(client) -> None:
+    """Issue 19: a .docx whose header declares a small size was inflated whole (server +2 GB)
+    before its CRC check failed; now it is counted while inflating and refused at the declared size."""
+    assert "实际内容超过文件声明的大小" in _failure(_upload(client, "lying-bomb.docx", _lying_zip_bomb()))
+
+
+def test_deeply_nested_html_is_imported_and_a_bad_file_costs_only_itself(client) -> None:
+    """Issue 19: 1,000 nested <div>s raised RecursionError and the whole batch was lost."""
+    deep = "<html><body><h1>青岛市嵌套测试办法</h1>" + "<div>" * 1000 + "<p>第一条 为规范测试工作,制定本办法。</p>" \
+        "<p>第二条 市测试局负责本办法的解释。</p>" + "</div>" * 1000 + "</body></html>"
+    r = client.post("/v1/documents", files=[("files", ("deep.html", deep.encode(), "text/html")),
+                                            ("files", ("lying.docx", _lying_zip_bomb(50), "application/octet-stream"))])
+    try:
+        assert r.status_code == 201, r.text
+        assert r.json()["added"] == ["deep.html"] and r.json()["failed"][0]["source"] == "lying.docx"
+    finally:
+        client.delete("/v1/documents/deep.html")
+
+
+def test_a_text_of_more_than_a_million_characters_is_refused(client) -> None:
+    """Issue 19: a 49.99 MB text file was accepted and still parsing after 150 s."""
+    reason = _failure(_upload(client, "huge.txt", ("政策文本,测试内容。\n" * 100_001).encode(), "text/plain"))
+    assert "文件文字过多(超过100万字)" in reason
+
+
 def test_a_pdf_with_too_many_pages_is_refused(client) -> None:
     from pypdf import PdfWriter
 
@@ -401,6 +443,13 @@ def test_deletes_of_unknown_documents_under_concurrent_questions_break_nothing(c
                 t.join(timeout=120)
         assert errors == [], errors[:5]
         assert httpx.post(f"{other}/v1/ask", json={"question": QUESTION}, timeout=60).status_code == 200
+        # Nothing piles up: old versions are released (this process) and removed (on disk).
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        gc.collect()
+        open_here = [k for k in SharedSystemClient._identifier_to_system if k.startswith(str(settings.index_dir))]
+        assert len(open_here) <= 3, open_here
+        assert len(list((settings.index_dir / "versions").iterdir())) <= 6
     finally:
         second.terminate()
         second.wait(timeout=30)
