@@ -147,7 +147,7 @@ class LocalIndex(IndexLocation):
         except BaseException:
             self._forget(path)
             raise
-        weakref.finalize(client, self._forget, path)
+        weakref.finalize(client, self._forget, path).atexit = False  # at exit the registry is stale anyway
         self._close_older_than(path)
         return Snapshot(client, v, path)
 
