@@ -355,15 +355,18 @@ class ServerIndex(IndexLocation):
                 self._client.delete_collection(f"{kind}_{version}")
 
     def _drop_older(self, keep: set[str | None], history: list[tuple[str, float]]) -> None:
-        """Drop versions of killed or failed writers, and old ones other replicas can no longer
-        be reading: not among the newest ``_KEEP_OLD_VERSIONS`` and superseded more than
-        ``SUPERSEDED_GRACE_S`` ago (lock held)."""
+        """Drop versions of killed or failed writers (newer than the replaced one), and old ones
+        other replicas can no longer be reading: not among the ``_KEEP_OLD_VERSIONS`` before the
+        current one and superseded more than ``SUPERSEDED_GRACE_S`` ago (lock held)."""
         names = [c.name if hasattr(c, "name") else c for c in self._client.list_collections()]
-        versions = sorted({n.split("_", 1)[1] for n in names if n.startswith(("chunks_", "docs_"))})
+        versions = sorted({n.split("_", 1)[1] for n in names if n.startswith(("chunks_", "docs_"))} - keep)
+        replaced = max((v for v in keep if v and v != history[-1][0]), default=None) if history else None
         superseded = {v: later for (v, _), (_, later) in zip(history, history[1:])}
-        old = [v for v in versions if v not in keep]
-        for v in old[: max(0, len(old) - _KEEP_OLD_VERSIONS)]:
-            if time.time() - superseded.get(v, 0.0) > SUPERSEDED_GRACE_S:
+        older = [v for v in versions if replaced and v < replaced]
+        for v in versions:
+            if v in older[max(0, len(older) - _KEEP_OLD_VERSIONS + 1):]:
+                continue  # one of the newest old ones
+            if v not in older or time.time() - superseded.get(v, 0.0) > SUPERSEDED_GRACE_S:
                 self._drop(v)
 
 
