@@ -346,8 +346,13 @@ def _finish(snap: Snapshot, store: ChromaStore, window: Sequence[_Plan], setting
         docs.put_many([p.doc for p in window], PARSER_VERSION, vector_space(settings.embedding))
 
 
+class _NothingToDelete(Exception):
+    """Raised inside a write to leave it unpublished: no document matched."""
+
+
 def delete_documents(ids_or_sources: Sequence[str], settings: Settings, trash: Path | None = None) -> list[str]:
-    """Remove documents by id or file name; returns the names removed.
+    """Remove documents by id or file name; returns the names removed. Nothing matching:
+    nothing is written and no version is published (the index stays as it is).
 
     With ``trash``, each removed document's stored record and chunks (with their vectors) are
     first saved there, one JSON file each, so that :func:`restore_document` can put it back.
@@ -368,18 +373,32 @@ class Removed:
 def remove_documents(ids_or_sources: Sequence[str], settings: Settings, trash: Path | None = None) -> list[Removed]:
     """:func:`delete_documents`, returning what was removed and where it was saved."""
     location = open_location(settings.index_dir, settings.chroma_url)
+    wanted = set(ids_or_sources)
+    current = location.open_current()
+    if current is None or not _matching(current.docs().sources(), wanted):
+        return []
+    del current
     removed: list[Removed] = []
-    with location.write() as snap:
-        docs = snap.docs()
-        store = snap.chunks(get_embeddings(settings.embedding))
-        for source, doc_id in docs.sources().items():
-            if doc_id in ids_or_sources or source in ids_or_sources:
+    try:
+        with location.write() as snap:
+            docs = snap.docs()
+            store = snap.chunks(get_embeddings(settings.embedding))
+            for source, doc_id in _matching(docs.sources(), wanted):
                 record = docs.record(doc_id)
                 saved = _save_removed(trash, record, store.records_of_doc(doc_id)) if trash and record else None
                 store.delete_doc(doc_id)
                 docs.delete(doc_id)
                 removed.append(Removed(source, (record or {}).get("meta", {}).get("title") or source, doc_id, saved))
+            if not removed:  # deleted by another writer meanwhile
+                raise _NothingToDelete
+    except _NothingToDelete:
+        return []
     return removed
+
+
+def _matching(sources: dict[str, str], wanted: set[str]) -> list[tuple[str, str]]:
+    """(file name, document id) of the documents named by id or file name in ``wanted``."""
+    return [(source, doc_id) for source, doc_id in sources.items() if doc_id in wanted or source in wanted]
 
 
 def _save_removed(trash: Path, record: dict, chunks: dict) -> Path:

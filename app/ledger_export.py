@@ -12,7 +12,7 @@ import io
 import json
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -70,19 +70,37 @@ def _write_csv(ledger: Ledger, path: Path, **_: Any) -> list[Path]:
     return [path, targets, summary]
 
 
+# OWASP "CSV Injection": a cell starting with one of these is run as a formula by spreadsheet
+# programs (=HYPERLINK(…) sends data away); a leading apostrophe makes it text, shown as written.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV cell that no spreadsheet runs as a formula ("=1+1" → "'=1+1")."""
+    return f"'{value}" if isinstance(value, str) and value.startswith(_FORMULA_STARTS) else value
+
+
+def _csv_records(records: Iterable[Mapping[str, Any]]) -> Iterator[dict[str, Any]]:
+    return ({k: csv_cell(v) for k, v in rec.items()} for rec in records)
+
+
 def write_csv(path: Path, columns: Sequence[str], records: Sequence[Mapping[str, Any]]) -> Path:
-    """One table as CSV, UTF-8 with BOM."""
+    """One table as CSV, UTF-8 with BOM; formula-like cells are escaped (``csv_cell``)."""
     with open(path, "w", encoding=CSV_ENCODING, newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(columns))
         writer.writeheader()
-        writer.writerows(records)
+        writer.writerows(_csv_records(records))
     return path
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
-    """Read a CSV written by ``write_csv`` back into records."""
+    """Read a CSV written by ``write_csv`` back into records (the formula escape undone)."""
     with open(path, encoding=CSV_ENCODING, newline="") as fh:
-        return list(csv.DictReader(fh))
+        return [{k: _csv_value(v) for k, v in rec.items()} for rec in csv.DictReader(fh)]
+
+
+def _csv_value(cell: str) -> str:
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(_FORMULA_STARTS) else cell
 
 
 # ---- json ---------------------------------------------------------------------------------
@@ -113,9 +131,9 @@ def _sheet(ws: Any, title: str, columns: Sequence[str], records: Sequence[Mappin
     from openpyxl.utils import get_column_letter
 
     ws.title = title
-    ws.append(list(columns))
+    _append_text(ws, list(columns))
     for rec in records:
-        ws.append([rec.get(c, "") for c in columns])
+        _append_text(ws, [rec.get(c, "") for c in columns])
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
@@ -131,6 +149,15 @@ def _sheet(ws: Any, title: str, columns: Sequence[str], records: Sequence[Mappin
         if any(display_width(v) > limit for v in values):
             for row in ws.iter_rows(min_row=2, min_col=i, max_col=i):
                 row[0].alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def _append_text(ws: Any, values: list[Any]) -> None:
+    """Append a row whose strings stay strings: openpyxl stores a value starting with "=" as a
+    live formula (a measure text "=HYPERLINK(…)" would become a link that sends data away)."""
+    ws.append(values)
+    for cell in ws[ws.max_row]:
+        if cell.data_type == "f":
+            cell.data_type = "s"
 
 
 def _matrix_sheet(ws: Any, rows: Sequence[LedgerRow], png: Path | None) -> None:
@@ -178,7 +205,7 @@ def csv_text(docs: Sequence[Document], department: str | None = None, only_targe
         buf.write("\ufeff")
     writer = csv.DictWriter(buf, fieldnames=list(MEASURE_COLUMNS))
     writer.writeheader()
-    writer.writerows(measure_record(r) for r in filter_rows(build_ledger(docs), department, only_targets))
+    writer.writerows(_csv_records(measure_record(r) for r in filter_rows(build_ledger(docs), department, only_targets)))
     return buf.getvalue()
 
 

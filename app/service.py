@@ -38,8 +38,15 @@ from vectorstore.index import open_location
 
 log = logging.getLogger(__name__)
 CHECK_INTERVAL_S = 2.0  # how often get() asks the index for its current version
+_UNSAFE_NAME_RE = re.compile(r"[\x00-\x1f/\\:*?\"<>|\ud800-\udfff]")  # surrogates: no character
+MAX_NAME_BYTES = 200  # file systems allow 255 bytes per name; some room for the staging copy
+
+
+def _shown_name(name: str | None) -> str:
+    """A refused upload's name as reported back: printable, and short enough to read."""
+    clean = (Path(name or "").name or "(无文件名)").encode("utf-8", "replace").decode("utf-8")
+    return clean if len(clean) <= 80 else clean[:77] + "…"
 TRASH_DAYS = 7  # how long a deleted document can be restored
-_UNSAFE_NAME_RE = re.compile(r"[\x00-\x1f/\\:*?\"<>|]")
 # What to do with formats government staff often have but the loaders do not read.
 _FORMAT_FIXES = {
     ".rtf": "请在 Word 或 WPS 中打开,另存为 .docx 后再上传。",
@@ -83,6 +90,10 @@ class AssistantService:
             assert self._assistant is not None
             return self._assistant
 
+    def loaded(self) -> Assistant | None:
+        """The assistant loaded now, without waiting for a reload in progress (health checks)."""
+        return self._assistant
+
     def refresh(self) -> Assistant:
         """Check now (after our own write, so the next request sees it at once)."""
         with self._lock:
@@ -123,8 +134,7 @@ class AssistantService:
         Files refused before parsing (type, size, name) are reported in ``failed`` first. Files
         are staged in a temporary folder so that a failed parse never replaces an earlier upload.
         """
-        refused = [(Path(name or "").name or "(无文件名)", reason) for name, data in files
-                   if (reason := self._refusal(name, len(data)))]
+        refused = [(_shown_name(name), reason) for name, data in files if (reason := self._refusal(name, len(data)))]
         accepted = [(Path(name).name, data) for name, data in files if not self._refusal(name, len(data))]
         if not accepted:
             return IngestReport(failed=refused)
@@ -156,6 +166,8 @@ class AssistantService:
         clean = Path(name or "").name
         if not clean or clean.startswith(".") or _UNSAFE_NAME_RE.search(clean):
             return "文件名无效,请重命名后再上传"
+        if len(clean.encode("utf-8")) > MAX_NAME_BYTES:
+            return f"文件名过长(最多{MAX_NAME_BYTES}字节,约{MAX_NAME_BYTES // 3}个汉字),请重命名后再上传"
         suffix = Path(clean).suffix.lower()
         if suffix not in SUPPORTED_EXTENSIONS:
             fix = _FORMAT_FIXES.get(suffix, "")

@@ -32,7 +32,8 @@ def copy_index(settings: Settings, dest: Path, **changes) -> Settings:
 
     Tests that upload or delete documents use a copy so the shared session index stays as built.
     """
-    shutil.copytree(settings.index_dir, dest / "index")
+    # Without the reader registry: the copy's versions are read by nobody yet.
+    shutil.copytree(settings.index_dir, dest / "index", ignore=shutil.ignore_patterns("readers"))
     (dest / "data").mkdir(parents=True, exist_ok=True)
     return settings.model_copy(update={"index_dir": dest / "index", "data_dir": dest / "data", **changes})
 

@@ -25,6 +25,8 @@ from app.assistant import Assistant
 from app.config import Settings
 from app.conversations import ConversationStore
 from app.errors import user_message
+from app.indexing import IngestReport
+from app.login import LoginGuard
 from app.service import AssistantService
 from app.web_eligibility import eligibility_tab
 from app.web_i18n import I18N, ChineseLocale, attribute_js, error, warn
@@ -644,7 +646,8 @@ def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860, *, blo
     demo = build_ui(settings, service)
     demo.queue(default_concurrency_limit=4)
     # Gradio's own size cap stays above ours so that users get our per-file Chinese message.
-    demo.launch(server_name=host, server_port=port, share=False, auth=parse_auth(settings.auth),
+    accounts = parse_auth(settings.auth)
+    demo.launch(server_name=host, server_port=port, share=False, auth=LoginGuard(accounts) if accounts else None,
                 auth_message="政策问答助手:请使用工作人员账号登录", css=CSS, footer_links=["settings"],
                 run_history=False, max_file_size=f"{2 * settings.max_upload_mb + 1}mb",
                 i18n=I18N, js=attribute_js(), app_kwargs={"middleware": [Middleware(ChineseLocale)]},

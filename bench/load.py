@@ -12,7 +12,12 @@ Both servers run as subprocesses on free loopback ports over a tmp index of the 
 3. ``reingest``: half the clients on each server while ``policyqa ingest --rebuild`` re-embeds the
    corpus into a new index version; both servers pick it up without a restart.
 
-4. ``replicas`` (with ``--chroma``): two ``policyqa serve`` replicas on one ``chroma run`` server
+4. ``churn``: half the clients on the API while documents are uploaded and deleted through it
+   (``--churn-cycles`` cycles, each with a DELETE of an unknown id), then a .docx zip bomb whose
+   header lies about its size; the API's RSS before and after the cycles, and its peak while
+   refusing the bomb.
+
+5. ``replicas`` (with ``--chroma``): two ``policyqa serve`` replicas on one ``chroma run`` server
    (``POLICYQA_CHROMA_URL``), clients spread over both, and a ``policyqa ingest --rebuild`` into the
    server a third of the way in; both replicas must move to the new version.
 
@@ -315,6 +320,78 @@ def phase_reingest(env: Env) -> dict[str, Any]:
             **{n: summarize(samples, elapsed, None, env.servers[n].rss_mib(), []) for n, samples in results.items()}}
 
 
+CHURN_POLICY = """青岛市负载测试第{i}号工作方案
+
+一、重点任务
+
+1.建设第{i}号测试平台。2023年底前建成测试平台不少于{i}个。(市测试局负责)
+"""
+BOMB_INFLATED_MB = 1500  # inflates to 1.5 GB, declares 1,000 bytes (about 1.5 MB on the wire)
+
+
+def phase_churn(env: Env, cycles: int) -> dict[str, Any]:
+    """Upload + delete cycles (and unknown-id deletes) through the API while clients ask; then a
+    lying zip bomb. Reports the asks, the writes that went wrong and the API's memory."""
+    server = env.servers["api"]
+    before = server.rss_mib()
+    stop: list[bool] = []
+    asked: list[list[Sample]] = []
+    t0 = time.monotonic()
+    with RssSampler(server) as rss:
+        askers = threading.Thread(target=lambda: asked.append(run_clients(
+            lambda: api_asker(server.url), max(1, env.clients // 2), lambda: bool(stop), env.questions,
+            env.expected["api"], hard_limit_s=env.duration * 20 + 900)))
+        askers.start()
+        try:
+            write_errors = _churn(server.url, cycles)
+        finally:
+            stop.append(True)
+            askers.join()
+    elapsed = time.monotonic() - t0
+    after = server.rss_mib()
+    return {"clients": max(1, env.clients // 2), "cycles": cycles, "write_errors": write_errors,
+            **summarize(asked[0] if asked else [], elapsed, before, after, rss.values), "bomb": _bomb(server)}
+
+
+def _churn(url: str, cycles: int) -> list[str]:
+    errors = []
+    with httpx.Client(base_url=url, timeout=REQUEST_TIMEOUT_S) as c:
+        for i in range(1, cycles + 1):
+            name = f"load-churn-{i}.txt"
+            steps = [("upload", c.post("/v1/documents", files=[("files", (name, CHURN_POLICY.format(i=i).encode(),
+                                                                          "text/plain"))]), 201),
+                     ("delete", c.delete(f"/v1/documents/{name}"), 200),
+                     ("unknown delete", c.delete(f"/v1/documents/no-such-document-{i}"), 404)]
+            errors += [f"{what} {name}: HTTP {r.status_code} {r.text[:200]}" for what, r, ok in steps if r.status_code != ok]
+    return errors
+
+
+def _bomb(server: Server) -> dict[str, Any]:
+    """Upload a .docx inflating to BOMB_INFLATED_MB while declaring 1,000 bytes; RSS before and peak."""
+    import io
+    import struct
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+        with z.open("word/document.xml", "w") as f:
+            for _ in range(BOMB_INFLATED_MB):
+                f.write(bytes(1 << 20))
+    data = bytearray(buf.getvalue())
+    entry = data.rfind(b"PK\x01\x02")  # the last central-directory entry: word/document.xml
+    data[entry + 24:entry + 28] = struct.pack("<I", 1000)
+    before = server.rss_mib()
+    with RssSampler(server, interval=0.05) as rss:
+        r = httpx.post(server.url + "/v1/documents", files=[("files", ("bomb.docx", bytes(data), "application/octet-stream"))],
+                       timeout=REQUEST_TIMEOUT_S)
+    refused = r.status_code == 422 and "实际内容超过文件声明的大小" in r.text
+    peak = max(rss.values, default=before)
+    return {"upload_mib": round(len(data) / 2 ** 20, 2), "inflates_to_mib": BOMB_INFLATED_MB, "refused": refused,
+            "status": r.status_code, "rss_before_mib": before, "rss_peak_mib": peak,
+            "rss_growth_mib": round(peak - before, 1) if before and peak else None}
+
+
 def _index_version(server: Server) -> str | None:
     """The index version the API server is on (its /healthz)."""
     return httpx.get(server.url + "/healthz", timeout=60).json().get("index_version")
@@ -427,6 +504,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 report["phases"][name] = phase_single(env, name)
             print("[load] re-ingest under load", file=sys.stderr, flush=True)
             report["phases"]["reingest"] = phase_reingest(env)
+            print(f"[load] upload/delete churn: {args.churn_cycles} cycles, then a zip bomb", file=sys.stderr, flush=True)
+            report["phases"]["churn"] = phase_churn(env, args.churn_cycles)
             report["rss_end_mib"] = {n: s.rss_mib() for n, s in env.servers.items()}
         finally:
             for server in env.servers.values():
@@ -438,12 +517,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return report
 
 
+BOMB_RSS_LIMIT_MIB = 200  # refusing the 1.5 GB bomb may not grow the server by more than this
+
+
 def _ok(report: dict[str, Any]) -> bool:
     p = report["phases"]
     reingest = p["reingest"]
     replicas = p.get("replicas")
     if replicas and (replicas["errors"] or len(set(replicas["versions_after"])) != 1
                      or set(replicas["versions_after"]) & set(replicas["versions_before"])):
+        return False
+    churn = p.get("churn")
+    if churn and (churn["errors"] or churn["write_errors"] or not churn["bomb"]["refused"]
+                  or (churn["bomb"]["rss_growth_mib"] or 0) > BOMB_RSS_LIMIT_MIB):
         return False
     return (all(p[n]["errors"] == 0 and p[n]["requests"] > 0 for n in ASKERS)
             and all(reingest[n]["errors"] == 0 for n in ASKERS) and reingest["ingest_exit_code"] == 0
@@ -464,16 +550,30 @@ def render_md(r: dict[str, Any]) -> str:
     ri = r["phases"]["reingest"]
     for name in ASKERS:
         lines.append(_md_row(f"{name} during re-ingest", ri[name]))
+    table_end = len(lines)  # more rows go here, their notes below
     lines += ["", f"Re-ingest (`policyqa ingest --rebuild`, exit {ri['ingest_exit_code']}) took {ri['ingest_s']} s "
               f"under load; answers that arrived during it: {ri['answers_during_ingest']}, errors among them: "
               f"{ri['errors_during_ingest']}; API index version {ri['api_version_before']} → {ri['api_version_after']}.",
               ""]
+    if churn := r["phases"].get("churn"):
+        lines.insert(table_end, _md_row(f"API during {churn['cycles']} upload/delete cycles", churn))
+        table_end += 1
+        b = churn["bomb"]
+        lines += [f"Upload/delete churn: {churn['cycles']} cycles (each upload, delete and unknown-id delete), "
+                  f"write errors: {len(churn['write_errors'])}; API RSS {churn['rss_mib']['before']} → "
+                  f"{churn['rss_mib']['after']} MiB. Zip bomb ({b['upload_mib']} MB inflating to "
+                  f"{b['inflates_to_mib']} MB, header declaring 1,000 bytes): "
+                  f"{'refused' if b['refused'] else 'NOT refused (HTTP ' + str(b['status']) + ')'}, RSS "
+                  f"{b['rss_before_mib']} → peak {b['rss_peak_mib']} MiB.", ""]
+        for ex in churn["write_errors"][:5]:
+            lines.append(f"- churn write: {ex}")
     if rep := r["phases"].get("replicas"):
-        lines[-3:-3] = [_md_row("2 API replicas on one Chroma server, re-ingest at 1/3", rep)]
+        lines.insert(table_end, _md_row("2 API replicas on one Chroma server, re-ingest at 1/3", rep))
         lines += [f"Replicas: index versions {rep['versions_before']} → {rep['versions_after']}, "
                   f"re-ingest into the server took {rep['ingest_s']} s under load.", ""]
     lines.append(f"Result: {'PASS' if r['ok'] else 'FAIL'}.")
     phases = [*((n, r["phases"][n]) for n in ASKERS), *((f"reingest/{n}", ri[n]) for n in ASKERS),
+              *((("churn", churn),) if churn else ()),
               *((("replicas", rep),) if rep else ())]
     for name, phase in phases:
         for ex in phase["error_examples"]:
@@ -494,12 +594,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--clients", type=int, default=20, help="concurrent clients per phase (default 20)")
     p.add_argument("--duration", type=float, default=60.0, help="seconds per phase (default 60)")
     p.add_argument("--questions", type=int, default=60, help="gold questions in rotation (default 60)")
-    p.add_argument("--quick", action="store_true", help="4 clients, 10 s, 10 questions: a smoke run")
+    p.add_argument("--churn-cycles", type=int, default=12, help="upload/delete cycles through the API (default 12)")
+    p.add_argument("--quick", action="store_true", help="4 clients, 10 s, 10 questions, 3 cycles: a smoke run")
     p.add_argument("--chroma", action="store_true",
                    help="also run two API replicas on one `chroma run` server (server mode)")
     args = p.parse_args(argv)
     if args.quick:
-        args.clients, args.duration, args.questions = 4, 10.0, 10
+        args.clients, args.duration, args.questions, args.churn_cycles = 4, 10.0, 10, 3
     report = run(args)
     args.report.mkdir(parents=True, exist_ok=True)
     (args.report / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -18,19 +18,22 @@ Every failure is an :class:`~ingest.errors.IngestError` subclass with a Chinese
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import io
 import math
 import re
+import struct
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
 import charset_normalizer
 import docx
-from bs4 import BeautifulSoup, Comment, Declaration, Doctype, NavigableString, ProcessingInstruction, Tag
+from bs4 import BeautifulSoup, CData, Comment, Declaration, Doctype, NavigableString, ProcessingInstruction, Tag
 from docx.document import Document as DocxDocument
 from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml.ns import qn
@@ -56,6 +59,10 @@ from ingest.types import LoadedText
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 MAX_PDF_PAGES = 2000
+# Parsing and embedding take about 1.5 min per million characters on 2 cores (make bench):
+# longer texts are refused with a message instead of occupying the server for many minutes.
+MAX_TEXT_CHARS = 1_000_000
+TOO_LONG_MESSAGE = f"文件文字过多(超过{MAX_TEXT_CHARS // 10000}万字),导入耗时过长,请拆分为多个文件后再上传"
 # python-docx inflates every part in memory; refuse archives that would expand beyond this.
 MAX_DOCX_UNCOMPRESSED = 200 * 1024 * 1024
 
@@ -113,7 +120,11 @@ def load_bytes(data: bytes, name: str, *, max_bytes: int = DEFAULT_MAX_BYTES) ->
     fmt, reader = _format_for(source)
     _check_size(len(data), max_bytes, source)
     try:
+        if fmt in ("txt", "md") and len(data) > 4 * MAX_TEXT_CHARS:  # no encoding packs more into 4 bytes
+            raise IngestError(TOO_LONG_MESSAGE)
         decoded = reader(data) if data.strip() else _Decoded("", "")
+        if len(decoded.text) > MAX_TEXT_CHARS:
+            raise IngestError(TOO_LONG_MESSAGE)
     except IngestError as exc:
         exc.source = exc.source or source
         raise
@@ -231,14 +242,29 @@ def _read_markdown(data: bytes) -> _Decoded:
     already one line each, which is what we want.
     """
     decoded = _read_text(data)
-    text = _MD_COMMENT.sub("", decoded.text)  # <!-- notes --> are not shown by any renderer
+    text = _without_md_comments(decoded.text)  # <!-- notes --> are not shown by any renderer
     text = _MD_HEADING.sub("", text).replace("**", "")
     text = _MD_TABLE_RULE.sub("", text)  # |---|:---:| only draws the header line
     return _Decoded(text, decoded.encoding)
 
 
-_MD_COMMENT = re.compile(r"<!--.*?-->\n?", re.S)
-_MD_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$\n?", re.M)
+def _without_md_comments(text: str) -> str:
+    """``text`` without ``<!-- … -->`` (and the newline after each), in linear time: as the
+    pattern ``<!--.*?-->``, every unclosed "<!--" rescanned the rest of the file (20,000 of them
+    took 7 s)."""
+    out, pos = [], 0
+    while (start := text.find("<!--", pos)) >= 0 and (end := text.find("-->", start + 4)) >= 0:
+        end += 3 + text.startswith("\n", end + 3)
+        out.append(text[pos:start])
+        pos = end
+    return "".join(out) + text[pos:]
+
+
+# One line of a table's rule row. Possessive quantifiers, and spaces that never cross a line
+# (with \s, 2,000 blank lines took 72 s): every run is consumed once.
+_SPACE = r"[^\S\n]*+"
+_MD_TABLE_RULE = re.compile(rf"^{_SPACE}\|?{_SPACE}:?-{{3,}}+:?{_SPACE}(?:\|{_SPACE}:?-{{3,}}+:?{_SPACE})*+\|?{_SPACE}$\n?",
+                            re.M)
 
 
 # ---------------------------------------------------------------------------------------
@@ -261,10 +287,12 @@ def _read_docx(data: bytes) -> _Decoded:
 
 
 def _check_docx_archive(data: bytes) -> None:
-    """Inspect the zip directory before python-docx inflates anything (zip bombs, non-zips).
+    """Inspect the archive before python-docx inflates anything (zip bombs, non-zips).
 
-    Declared sizes are enough: zipfile never inflates more than a member declares
-    (a lying header fails its CRC check instead).
+    The declared sizes are checked first, then every member is inflated piece by piece and
+    counted, stopping at its declared size or the total limit: zipfile inflates a member in one
+    call whatever its header declares, so a .docx whose header lies (1.5 MB inflating to
+    1.5 GB) would otherwise be held in memory whole before its CRC check fails.
     """
     try:
         members = zipfile.ZipFile(io.BytesIO(data)).infolist()
@@ -275,7 +303,67 @@ def _check_docx_archive(data: bytes) -> None:
     if "word/document.xml" not in {m.filename for m in members}:
         raise CorruptFileError("Word文档缺少正文部分(word/document.xml),文件可能已损坏")
     if sum(m.file_size for m in members) > MAX_DOCX_UNCOMPRESSED:
-        raise CorruptFileError("Word文档解压后过大(超过200MB),可能是异常文件,已拒绝处理")
+        raise CorruptFileError(_DOCX_TOO_BIG)
+    budget = MAX_DOCX_UNCOMPRESSED
+    for member in members:
+        budget -= _inflated_size(data, member, budget)
+
+
+_DOCX_TOO_BIG = f"Word文档解压后过大(超过{MAX_DOCX_UNCOMPRESSED // (1024 * 1024)}MB),可能是异常文件,已拒绝处理"
+_DOCX_LYING = "Word文档解压后过大,实际内容超过文件声明的大小(可能是压缩炸弹),已拒绝处理"
+_INFLATE_STEP = 1 << 16
+
+
+def _inflated_size(data: bytes, member: zipfile.ZipInfo, budget: int) -> int:
+    """The bytes ``member`` really inflates to, counted 64 KiB at a time; refused as soon as that
+    passes its declared size or ``budget``, or when its CRC does not match."""
+    if member.flag_bits & 0x1:
+        raise CorruptFileError("Word文档已加密,请取消密码保护后再上传")
+    raw = _member_bytes(data, member)
+    if member.compress_type == zipfile.ZIP_STORED:
+        chunks: Iterator[bytes] = (raw[i:i + _INFLATE_STEP] for i in range(0, len(raw), _INFLATE_STEP))
+    elif member.compress_type == zipfile.ZIP_DEFLATED:
+        chunks = _inflate(raw)
+    else:
+        raise CorruptFileError("Word文档使用了不支持的压缩方式,请用Word打开后重新保存为.docx再上传")
+    size, crc = 0, 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > member.file_size:
+            raise CorruptFileError(_DOCX_LYING)
+        if size > budget:
+            raise CorruptFileError(_DOCX_TOO_BIG)
+        crc = zlib.crc32(chunk, crc)
+    if crc != member.CRC:
+        raise CorruptFileError("Word文档已损坏(校验失败),请用Word打开后重新保存为.docx再上传")
+    return size
+
+
+def _member_bytes(data: bytes, member: zipfile.ZipInfo) -> memoryview:
+    """A member's compressed bytes, located through its local header (30 bytes, name, extra)."""
+    at = member.header_offset
+    if data[at:at + 4] != b"PK\x03\x04":
+        raise CorruptFileError("Word文档已损坏,无法读取正文,请用Word打开后重新保存为.docx再上传")
+    name_len, extra_len = struct.unpack("<HH", data[at + 26:at + 30])
+    start = at + 30 + name_len + extra_len
+    return memoryview(data)[start:start + member.compress_size]
+
+
+def _inflate(raw: memoryview) -> Iterator[bytes]:
+    """Inflate a raw deflate stream at most ``_INFLATE_STEP`` bytes at a time."""
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    pos = 0
+    try:
+        while not inflater.eof:
+            if inflater.unconsumed_tail:
+                piece = inflater.unconsumed_tail
+            elif pos < len(raw):
+                piece, pos = raw[pos:pos + _INFLATE_STEP], pos + _INFLATE_STEP
+            else:
+                break
+            yield inflater.decompress(piece, _INFLATE_STEP)
+    except zlib.error as exc:
+        raise CorruptFileError("Word文档已损坏,无法读取正文,请用Word打开后重新保存为.docx再上传") from exc
 
 
 def _docx_block_lines(parent: etree._Element, document: DocxDocument) -> Iterator[str]:
@@ -1393,17 +1481,73 @@ def _drop_second_copies(lines: list[str]) -> list[str]:
 def _drop_link_lists(soup: BeautifulSoup) -> None:
     """Remove blocks that are mostly links (two or more): menus, breadcrumbs, related links.
     Parents come first, so a menu goes whole; a paragraph with one link stays, and so does a
-    list of annexes (附件), which is part of the document."""
-    for tag in soup.find_all(_LINK_LIST_BLOCKS):
-        if tag.decomposed:
+    list of annexes (附件), which is part of the document.
+
+    Every block's counts come from one walk of the tree (``_LinkStats``): measured block by
+    block, nested blocks made this quadratic (16,000 nested divs took minutes)."""
+    stats = _LinkStats(soup)
+    doomed: list[Tag] = []
+    skip_to = 0
+    for i, tag in enumerate(stats.tags):
+        if i < skip_to or tag.name not in _LINK_LIST_BLOCKS:
             continue
-        links = tag.find_all("a")
-        if len(links) < 2:
-            continue
-        text = re.sub(r"\s", "", tag.get_text())
-        linked = sum(len(re.sub(r"\s", "", a.get_text())) for a in links)
-        if text and linked / len(text) >= _LINK_DENSITY and "附件" not in text:
-            tag.decompose()
+        links, linked, text, annex = stats.of(i)
+        if links >= 2 and text and linked / text >= _LINK_DENSITY and not annex:
+            doomed.append(tag)
+            skip_to = stats.end[i]  # its descendants go with it
+    for tag in doomed:
+        tag.decompose()
+
+
+class _LinkStats:
+    """For every element under a soup, in document order: how many <a> it holds, their text
+    length, its own text length (whitespace left out, as ``get_text`` would give it) and whether
+    that text holds "附件" — all from one iterative walk, answered per element in O(1)."""
+
+    _TEXT_TYPES = (NavigableString, CData)  # what get_text() counts (no comments, no scripts)
+
+    def __init__(self, soup: BeautifulSoup) -> None:
+        self.tags: list[Tag] = []
+        self.end: list[int] = []  # index after each element's last descendant
+        self._start: list[int] = []  # text offset where each element's text starts ...
+        self._stop: list[int] = []  # ... and ends
+        pieces: list[str] = []
+        offset = 0
+        stack: list[tuple[int, Iterator]] = [(-1, iter(soup.contents))]
+        while stack:
+            index, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                if index >= 0:
+                    self.end[index], self._stop[index] = len(self.tags), offset
+                continue
+            if isinstance(child, Tag):
+                self.tags.append(child)
+                self.end.append(0)
+                self._start.append(offset)
+                self._stop.append(0)
+                stack.append((len(self.tags) - 1, iter(child.contents)))
+            elif type(child) in self._TEXT_TYPES:
+                piece = re.sub(r"\s", "", str(child))
+                pieces.append(piece)
+                offset += len(piece)
+        text = "".join(pieces)
+        self._annexes = [m.start() for m in re.finditer("附件", text)]
+        self._links = [0]  # prefix counts over elements: <a> elements, and their text length
+        self._linked = [0]
+        for i, tag in enumerate(self.tags):
+            is_link = tag.name == "a"
+            self._links.append(self._links[-1] + is_link)
+            self._linked.append(self._linked[-1] + (self._stop[i] - self._start[i] if is_link else 0))
+
+    def of(self, i: int) -> tuple[int, int, int, bool]:
+        """(links below element ``i``, their text length, its text length, "附件" in its text)."""
+        first, end = i + 1, self.end[i]
+        start, stop = self._start[i], self._stop[i]
+        at = bisect.bisect_left(self._annexes, start)
+        annex = at < len(self._annexes) and self._annexes[at] + 2 <= stop
+        return (self._links[end] - self._links[first], self._linked[end] - self._linked[first], stop - start, annex)
 
 
 def _decode_html(data: bytes) -> _Decoded:
@@ -1427,12 +1571,23 @@ def _html_walk(node: Tag, parts: list[str]) -> None:
     """Append the visible text under ``node``; "\\n" marks where a block or <br> ends a line.
 
     Source newlines are collapsed with other ASCII whitespace first, so the only line
-    breaks in the result are the ones this walk inserts.
+    breaks in the result are the ones this walk inserts. The walk keeps its own stack (pending
+    children, or a line end to write when a block closes): a page of 1,000 nested <div>s
+    exceeded Python's recursion limit.
     """
-    for child in node.children:
-        if isinstance(child, _INVISIBLE):
+    stack: list[Iterator | str] = [iter(node.children)]
+    while stack:
+        top = stack[-1]
+        if isinstance(top, str):
+            parts.append(top)
+            stack.pop()
             continue
-        if isinstance(child, NavigableString):
+        child = next(top, None)
+        if child is None:
+            stack.pop()
+        elif isinstance(child, _INVISIBLE):
+            continue
+        elif isinstance(child, NavigableString):
             # &nbsp; is layout (indents, spaced-out labels), not text: a plain space
             parts.append(_HTML_SPACE.sub(" ", str(child).replace("\xa0", " ")))
         elif child.name == "br":
@@ -1442,10 +1597,9 @@ def _html_walk(node: Tag, parts: list[str]) -> None:
             parts.append("\n" + " | ".join(_html_cell_text(cell) for cell in cells) + "\n")
         elif child.name in _HTML_BLOCKS:
             parts.append("\n")
-            _html_walk(child, parts)
-            parts.append("\n")
+            stack += ["\n", iter(child.children)]
         else:
-            _html_walk(child, parts)
+            stack.append(iter(child.children))
 
 
 def _html_cell_text(cell: Tag) -> str:

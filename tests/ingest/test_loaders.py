@@ -12,7 +12,10 @@ import io
 import random
 import re
 import shutil
+import struct
 import subprocess
+import time
+import tracemalloc
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -847,3 +850,80 @@ def test_markdown_comments_and_table_rules_are_not_text(tmp_path: Path) -> None:
     assert "草稿" not in text and "---" not in text
     assert text.split("\n")[0] == "河川市管理办法" and "第一条　为规范管理，制定本办法。" in text
     assert "| 序号 | 事项 | 牵头部门 |\n| 1 | 项目审批 | 市大数据局 |" in text
+
+
+# ---- hostile structure: depth, width, lying archives, sheer length (issue 19) ---------------
+
+
+def test_a_page_of_1000_nested_divs_is_read_without_recursion_error() -> None:
+    """Issue 19: 1,000 nested <div>s raised RecursionError in the text walk (the batch was lost)."""
+    html = "<html><body>" + "<div>" * 1000 + "第一条 为规范测试工作,制定本办法。" + "</div>" * 1000 + "</body></html>"
+    assert load_bytes(html.encode("utf-8"), "deep.html").text == "第一条 为规范测试工作,制定本办法。"
+
+
+def test_16000_nested_blocks_with_links_take_seconds_not_minutes() -> None:
+    """Issue 19: 16,000 divs (0.18 MB) took 212 s in the link-list pass, which measured every block's
+    subtree again. The menus still go: each div holds two links and little else."""
+    html = ("<html><body><p>第一条 为规范测试工作,制定本办法。</p>"
+            + "<div><a href='/a'>首页</a><a href='/b'>要闻</a>" * 16000 + "</div>" * 16000 + "</body></html>")
+    started = time.monotonic()
+    text = load_bytes(html.encode("utf-8"), "wide.html").text
+    assert time.monotonic() - started < 20
+    assert text == "第一条 为规范测试工作,制定本办法。"
+
+
+def _lying_docx_bomb(inflated_mb: int, declared: int = 1000) -> bytes:
+    """A .docx whose word/document.xml inflates to ``inflated_mb`` MB while its central directory
+    declares ``declared`` bytes (the declared-size check alone lets it through)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+        with archive.open("word/document.xml", "w") as member:
+            for _ in range(inflated_mb):
+                member.write(bytes(1024 * 1024))
+    data = bytearray(buffer.getvalue())
+    entry = data.rfind(b"PK\x01\x02")  # the last central-directory entry: word/document.xml
+    assert data[entry + 46:entry + 46 + 17] == b"word/document.xml"
+    data[entry + 24:entry + 28] = struct.pack("<I", declared)
+    return bytes(data)
+
+
+def test_a_docx_whose_header_lies_about_its_size_is_refused_without_inflating_it() -> None:
+    """Issue 19: a 1.5 MB .docx inflating to 1.5 GB raised the server by 2 GB: zipfile inflates a
+    member in one call whatever its header declares. The loader counts while it inflates and stops
+    at the declared size; Python's allocations stay small (tracemalloc sees bytes objects)."""
+    bomb = _lying_docx_bomb(300)
+    assert len(bomb) < 1024 * 1024
+    tracemalloc.start()
+    try:
+        with pytest.raises(CorruptFileError, match="实际内容超过文件声明的大小"):
+            load_bytes(bomb, "bomb.docx")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 * 1024 * 1024, f"{peak / 1024 / 1024:.0f} MB held while refusing"
+
+
+def test_a_text_of_more_than_a_million_characters_is_refused_with_a_clear_message() -> None:
+    """Issue 19: a 49.99 MB text file was accepted and still parsing after 150 s."""
+    data = ("政策文本,测试内容。\n" * 100_001).encode("utf-8")  # 1,100,011 characters, 3.2 MB
+    with pytest.raises(IngestError, match=r"文件文字过多\(超过100万字\).*拆分"):
+        load_bytes(data, "long.txt")
+    with pytest.raises(IngestError, match=r"文件文字过多"):
+        load_bytes(b"a" * (4_000_001), "long.md")  # refused from its size, before decoding
+
+
+@pytest.mark.parametrize("text", ["<!--" * 50_000 + "\n正文", "正文\n" + "\n" * 50_000 + "正文", " " * 50_000 + "\n正文",
+                                  "|---" * 30_000 + "\n正文"],
+                         ids=["unclosed-comments", "blank-lines", "spaces", "rule-cells"])
+def test_markdown_markup_removal_is_linear(text: str) -> None:
+    """Issue 19 audit: ``<!--.*?-->`` rescanned the file for every unclosed "<!--" (20,000: 7 s),
+    and the table-rule pattern's ``\\s*`` crossed lines (2,000 blank lines: 72 s)."""
+    started = time.monotonic()
+    assert load_bytes(text.encode("utf-8"), "odd.md").text.endswith("正文")
+    assert time.monotonic() - started < 5
+
+
+def test_markdown_comments_and_rule_rows_are_still_removed() -> None:
+    page = "# 标题\n<!-- 编辑备注 -->\n| 项目 | 金额 |\n| :--- | ---: |\n| 补贴 | 10万元 |\n未闭合 <!-- 注释"
+    assert load_bytes(page.encode("utf-8"), "t.md").text == "标题\n| 项目 | 金额 |\n| 补贴 | 10万元 |\n未闭合 <!-- 注释"

@@ -12,5 +12,6 @@ router = APIRouter(tags=["状态"])
 
 @router.get("/healthz", response_model=Health, summary="服务状态")
 def healthz(service: ServiceDep) -> Health:
-    kb = service.get().kb
+    # Never waits behind a reload (seconds after an upload): the loaded index is healthy meanwhile.
+    kb = (service.loaded() or service.get()).kb
     return Health(documents=len(kb.documents), index_version=kb.version)
