@@ -25,7 +25,6 @@ from app.assistant import Assistant
 from app.config import Settings
 from app.conversations import ConversationStore
 from app.errors import user_message
-from app.indexing import IngestReport
 from app.login import LoginGuard
 from app.service import AssistantService
 from app.web_eligibility import eligibility_tab
