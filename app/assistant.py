@@ -543,15 +543,20 @@ class Assistant:
             return None
         said = m.group(1) or m.group(2)
         term = said.strip("“”\"「」")
-        pattern = re.compile(rf"[^。\n]*(?:所称{re.escape(term)}|{re.escape(term)}[,，]?是指)[^。\n]*。?")
+        # The term is found first and its sentence read around it: a pattern that starts with
+        # [^。]* would try every position of a long line without "。" (quadratic time).
+        pattern = re.compile(rf"所称{re.escape(term)}|{re.escape(term)}[,，]?是指")
         # A quoted term ("“从高不重复”是什么意思?") is explained by the sentence that uses it.
-        quoted = re.compile(rf"[^。；;\n]*{re.escape(term)}[^。；;\n]*[。；;]?") if said != term else None
-        for find in (pattern, quoted):
+        quoted = re.compile(re.escape(term)) if said != term else None
+        for find, ends in ((pattern, "。\n"), (quoted, "。；;\n")):
             for doc in docs if find is not None else ():
                 found = find.search(doc.text)
-                clause = self._deepest(doc, found.start()) if found else None
+                if found is None:
+                    continue
+                start, end = _sentence_span(doc.text, found.start(), found.end(), ends)
+                clause = self._deepest(doc, start)
                 if clause is not None:
-                    sentence = found.group(0).strip()
+                    sentence = doc.text[start:end].strip()
                     return Draft(f"根据{clause_ref(clause)}:{_strip_label(sentence)}", (Quote(clause, sentence),))
         return None
 
@@ -834,6 +839,18 @@ _HANDLERS = {
     "meta": Assistant._meta,
     "other": Assistant._other,
 }
+
+
+def _sentence_span(text: str, start: int, end: int, ends: str, limit: int = 600) -> tuple[int, int]:
+    """The sentence around ``text[start:end]``: back to the previous end mark, on to the next one
+    (kept), each at most ``limit`` characters away."""
+    a = max((text.rfind(c, max(0, start - limit), start) for c in ends), default=-1) + 1
+    a = max(a, start - limit)
+    stops = [i for i in (text.find(c, end, end + limit) for c in ends) if i >= 0]
+    b = min(stops) + 1 if stops else min(len(text), end + limit)
+    if b > 0 and text[b - 1] == "\n":
+        b -= 1
+    return a, b
 
 
 def _strip_question_words(text: str) -> str:

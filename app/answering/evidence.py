@@ -123,7 +123,8 @@ def _cut_long(piece: str) -> list[tuple[int, int]]:
             spans.append((start, m.end()))
             start = m.end()
     spans.append((start, len(piece)))
-    return spans
+    # A line with no comma at all (a run-together page) is cut at fixed widths.
+    return [(a + k, min(b, a + k + MAX_SENTENCE)) for a, b in spans for k in range(0, b - a, MAX_SENTENCE)]
 
 
 class Scorer:
