@@ -9,7 +9,7 @@ export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: setup run ingest web serve test test-fast eval bench load clean setup-llm test-llm eval-llm
+.PHONY: setup system-deps run ingest web serve test test-fast eval bench load clean setup-llm test-llm eval-llm
 
 setup: $(STAMP)
 
@@ -31,7 +31,23 @@ run: ingest
 serve: ingest
 	$(BIN)/policyqa serve
 
-test: setup
+# The browser tests drive Debian's Chromium, and Chromium needs a CJK font to show and print Chinese
+# pages (the ledger chart has its own, app/fonts). Installed through apt when run as root.
+SYSTEM_PACKAGES := chromium fonts-wqy-zenhei
+system-deps:
+	@if command -v chromium >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q .; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing $(SYSTEM_PACKAGES) with apt-get"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null; \
+	else \
+		echo "make test needs the Debian packages $(SYSTEM_PACKAGES) (headless Chromium and a CJK font):"; \
+		echo "  sudo apt-get install $(SYSTEM_PACKAGES)"; \
+		echo "or run 'make test-fast', which leaves out the browser and server tests."; \
+		exit 1; \
+	fi
+
+test: setup system-deps
 	$(BIN)/python -m pytest -q
 	$(BIN)/policyqa eval --systems policyqa --report reports/eval-ci --check
 
