@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import array
 import hashlib
+import json
 import logging
 import os
 import re
@@ -52,9 +53,11 @@ class JiebaTokenizer:
         # weighs every route, counts repeats): the fixed ones come with the cached dictionary.
         freq, total = _base_dictionary()
         self._tk.FREQ, self._tk.total, self._tk.initialized = dict(freq), total, True
-        for w in words:
-            if w:
-                self._tk.add_word(w, freq=_WORD_FREQ)
+        added = [w for w in words if w]
+        for w in added:
+            self._tk.add_word(w, freq=_WORD_FREQ)
+        # Names this tokenizer's output: same key, same tokens for the same text.
+        self.key = hashlib.sha1("\n".join([_cache_key(), *added]).encode("utf-8")).hexdigest()[:16]
 
     def __call__(self, text: str) -> list[str]:
         tokens = self._tk.lcut_for_search(text.lower())
@@ -128,6 +131,49 @@ def _read_dictionary(path: Path) -> tuple[dict[str, int], int]:
     return dict(zip(words, counts)), total
 
 
+def tokenize_cached(texts: Sequence[str], tokenizer: JiebaTokenizer) -> list[list[str]]:
+    """``tokenizer(t)`` for every text, from a cache file where it was done before.
+
+    Tokenizing the chunks is most of what opening a large index costs (~2 ms a chunk: 4 s for a
+    2,000-passage index, in every new process and after every ingest). Entries are keyed by the
+    text's hash, in one file per tokenizer key (jieba's dictionary and the index's words), so an
+    index that gains a document tokenizes only the new chunks, and a changed vocabulary starts
+    afresh. The file keeps the texts of the last index opened with that key.
+    """
+    path = _cache_dir() / "bm25" / f"{tokenizer.key}.json"
+    try:
+        cached: dict[str, list[str]] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        cached = {}
+    keys = [hashlib.sha1(t.encode("utf-8")).hexdigest()[:20] for t in texts]
+    fresh = False
+    out = []
+    for key, text in zip(keys, texts):
+        tokens = cached.get(key)
+        if not isinstance(tokens, list):
+            tokens = cached[key] = tokenizer(text)
+            fresh = True
+        out.append(tokens)
+    if fresh:
+        try:
+            _write_atomically(path, json.dumps({k: cached[k] for k in keys}, ensure_ascii=False).encode("utf-8"))
+        except OSError as ex:  # a read-only home: tokenized again next time
+            logging.getLogger(__name__).info("BM25 token cache not written (%s): %s", path, ex)
+    return out
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def expand_aliases(question: str) -> str:
     """Append the canonical names of the aliases a question uses (工信厅 → 省工业和信息化厅)."""
     extra = [canonical(n) for n in find_in_text(question) if canonical(n) != n]
@@ -140,7 +186,7 @@ class Bm25Index:
     def __init__(self, ids: Sequence[str], texts: Sequence[str], tokenizer: JiebaTokenizer) -> None:
         self.ids = list(ids)
         self._tok = tokenizer
-        corpus = [tokenizer(t) for t in texts]
+        corpus = tokenize_cached(texts, tokenizer)
         self._bm25 = BM25Okapi(corpus) if corpus else None
 
     def search(self, question: str, k: int = 20) -> list[tuple[str, float]]:

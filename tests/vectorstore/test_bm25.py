@@ -61,3 +61,23 @@ def test_a_damaged_cache_is_rebuilt(cache_dir: Path, damage) -> None:
     path.write_bytes(path.read_bytes()[:1000] if damage == "truncate" else damage)
     bm25._base_dictionary.cache_clear()
     assert bm25.JiebaTokenizer(WORDS)._tk.FREQ == _one_by_one(WORDS).FREQ
+
+
+def test_chunk_tokens_come_from_the_cache_keyed_by_text_and_vocabulary(cache_dir: Path) -> None:
+    """Opening an index tokenizes each chunk text once per vocabulary: the second time the tokens
+    are read from the cache file (here marked so that the read is visible), a new text is
+    tokenized, and another vocabulary has its own file."""
+    texts = [line for line in SEED.read_text(encoding="utf-8").splitlines() if line.strip()][:40]
+    tok = bm25.JiebaTokenizer(WORDS)
+    direct = [tok(t) for t in texts]
+    assert bm25.tokenize_cached(texts, tok) == direct
+    path = cache_dir / "bm25" / f"{tok.key}.json"
+    assert path.exists()
+    marked = path.read_text(encoding="utf-8").replace('"dcmm"', '"dcmm-from-cache"')
+    path.write_text(marked, encoding="utf-8")
+    again = bm25.tokenize_cached([*texts, "新增一段关于首版次软件的文字"], bm25.JiebaTokenizer(WORDS))
+    assert any("dcmm-from-cache" in tokens for tokens in again)
+    assert again[-1] == tok("新增一段关于首版次软件的文字")
+    other = bm25.JiebaTokenizer([*WORDS, "河川省数字经济局"])
+    assert other.key != tok.key
+    assert bm25.tokenize_cached(texts, other) == [other(t) for t in texts]
