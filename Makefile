@@ -9,9 +9,11 @@ export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: setup run ingest web serve test test-fast eval bench load clean setup-llm test-llm eval-llm
+.PHONY: setup system-deps run ingest web serve test test-fast eval bench load clean setup-llm test-llm eval-llm
 
 setup: $(STAMP)
+
+FORMAT_PACKAGES := catdoc antiword libgl1 libglib2.0-0
 
 # torch first, pinned to the local CPU wheel: letting sentence-transformers pull torch
 # would download a multi-GB CUDA build.
@@ -20,10 +22,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -e ".[test]"
-	@# .doc/.wps are read by Debian's catdoc/antiword (ingest/legacy_word.py); installed when root.
-	@command -v catdoc >/dev/null && command -v antiword >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
-		&& apt-get update -qq && apt-get install -y -qq --no-install-recommends catdoc antiword >/dev/null; } \
-		|| echo "note: catdoc/antiword not installed, .doc/.wps files cannot be ingested (apt-get install catdoc antiword)"
+	@# .doc/.wps are read by Debian's catdoc/antiword (ingest/legacy_word.py); OpenCV, which the OCR
+	@# package imports, needs libGL and GLib. Installed when root.
+	@{ command -v catdoc >/dev/null && command -v antiword >/dev/null && ldconfig -p | grep -q libGL.so.1; } \
+		|| { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(FORMAT_PACKAGES) >/dev/null; } \
+		|| echo "note: $(FORMAT_PACKAGES) not installed: .doc/.wps files and scans cannot be ingested (apt-get install $(FORMAT_PACKAGES))"
 	touch $(STAMP)
 
 ingest: setup
@@ -35,7 +39,23 @@ run: ingest
 serve: ingest
 	$(BIN)/policyqa serve
 
-test: setup
+# The browser tests drive Debian's Chromium, and Chromium needs a CJK font to show and print Chinese
+# pages (the ledger chart has its own, app/fonts). Installed through apt when run as root.
+SYSTEM_PACKAGES := chromium fonts-wqy-zenhei
+system-deps:
+	@if command -v chromium >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q .; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing $(SYSTEM_PACKAGES) with apt-get"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null; \
+	else \
+		echo "make test needs the Debian packages $(SYSTEM_PACKAGES) (headless Chromium and a CJK font):"; \
+		echo "  sudo apt-get install $(SYSTEM_PACKAGES)"; \
+		echo "or run 'make test-fast', which leaves out the browser and server tests."; \
+		exit 1; \
+	fi
+
+test: setup system-deps
 	$(BIN)/python -m pytest -q
 	$(BIN)/policyqa eval --systems policyqa --report reports/eval-ci --check
 

@@ -290,7 +290,7 @@ def _last_per_source(docs: Sequence[Document], report: IngestReport) -> list[Doc
 def _plans(snap: Snapshot, store: ChromaStore, docs: Sequence[Document], settings: Settings,
            report: IngestReport) -> list[_Plan]:
     known = snap.docs().versions()
-    plans = []
+    todo = []
     for doc in docs:
         previous = known.get(doc.source, (None, ""))[0]
         try:
@@ -299,8 +299,12 @@ def _plans(snap: Snapshot, store: ChromaStore, docs: Sequence[Document], setting
         except IngestError as ex:
             report.failed.append((doc.source, ex.user_message))
             continue
-        # Chunk ids are content hashes: an edited document re-embeds only its changed clauses.
-        existing = store.existing_ids([c.id for c in chunks])
+        todo.append((doc, previous, chunks))
+    # Chunk ids are content hashes: an edited document re-embeds only its changed clauses. One
+    # lookup for all documents (a folder of small files made one Chroma query per file).
+    existing = store.existing_ids([c.id for _, _, chunks in todo for c in chunks])
+    plans = []
+    for doc, previous, chunks in todo:
         old_ids = store.ids_of_doc(previous) if previous else set()
         plans.append(_Plan(doc, chunks, [c for c in chunks if c.id not in existing], previous,
                            sorted(old_ids - {c.id for c in chunks})))

@@ -1,12 +1,11 @@
 """Department × measure matrix of a ledger (牵头 / 配合 / 负责), as data and as a chart.
 
-The chart uses matplotlib's Agg canvas directly (no pyplot, no display) and a CJK font found
-through ``matplotlib.font_manager`` (fonts-wqy-zenhei here), so department names render.
+The chart uses matplotlib's Agg canvas directly (no pyplot, no display) and the CJK font shipped in
+``app/fonts`` (no system font needed), so department names render.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -16,17 +15,13 @@ from typing import Any
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties, fontManager
+from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Patch
 
 from app.ledger import LedgerRow
 from ingest.departments import canonical
 
-log = logging.getLogger(__name__)
-
-# Preferred CJK families, first found wins; any font whose name says CJK/Hei/Song is the fallback.
-CJK_FAMILIES = ("WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC",
-                "SimHei", "Microsoft YaHei", "PingFang SC")
+BUNDLED_FONT = Path(__file__).with_name("fonts") / "PolicyQASansSC-Subset.otf"
 # Cell codes: 0 none, 1 配合, 2 负责 (named without a lead/partner split), 3 牵头.
 _CODES = {"partner": 1, "responsible": 2, "lead": 3}
 _MARKS = {1: "配", 2: "责", 3: "牵"}
@@ -45,33 +40,10 @@ class DepartmentMatrix:
 
 
 @lru_cache(maxsize=1)
-def cjk_font() -> FontProperties | None:
-    """A font that has Chinese glyphs, or None (then the chart still renders, with boxes)."""
-    font = _cjk_font(fontManager.ttflist) or _cjk_font(_rescanned_fonts())
-    if font is None:
-        log.warning("no CJK font found; department names in the chart will not render")
-    return font
-
-
-@lru_cache(maxsize=1)
-def _rescanned_fonts() -> list:
-    """The system's fonts scanned afresh: matplotlib caches its font list on first use, so a CJK
-    font installed after that (e.g. by apt on a machine that already drew a chart) is unknown."""
-    from matplotlib import font_manager
-
-    manager = font_manager._load_fontmanager(try_read_cache=False)
-    font_manager.fontManager = manager
-    return manager.ttflist
-
-
-def _cjk_font(fonts: Sequence) -> FontProperties | None:
-    by_name = {f.name: f.fname for f in fonts}
-    for family in CJK_FAMILIES:
-        if family in by_name:
-            return FontProperties(fname=by_name[family])
-    fallback = next((f.fname for f in fonts if any(k in f.name for k in ("CJK", "Hei", "Song", "Kai"))),
-                    None)
-    return FontProperties(fname=fallback) if fallback else None
+def cjk_font() -> FontProperties:
+    """The CJK font shipped in ``app/fonts``: a subset of Noto Sans CJK SC with every GB2312
+    character and every character of the bundled and test documents (``make_subset.py``)."""
+    return FontProperties(fname=BUNDLED_FONT)
 
 
 def department_matrix(rows: Sequence[LedgerRow]) -> DepartmentMatrix:

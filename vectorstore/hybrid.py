@@ -1,6 +1,7 @@
 """Read side of the index: documents, clauses and hybrid (dense + jieba BM25) search.
 
-``KnowledgeBase`` loads one snapshot; ``HybridRetriever`` exposes it as a langchain retriever.
+``KnowledgeBase`` loads one snapshot; ``vectorstore.retriever.HybridRetriever`` exposes it as a
+langchain retriever.
 """
 
 from __future__ import annotations
@@ -8,18 +9,16 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
-
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document as LCDocument
-from langchain_core.embeddings import Embeddings
-from langchain_core.retrievers import BaseRetriever
+from typing import TYPE_CHECKING, Any
 
 from ingest.departments import canonical
 from ingest.types import Clause, Document
 from vectorstore.bm25 import Bm25Index, JiebaTokenizer
 from vectorstore.chroma_store import ChromaStore, VectorHit
 from vectorstore.index import Snapshot
+
+if TYPE_CHECKING:
+    from vectorstore.embeddings import Embeddings
 
 RRF_K = 60
 
@@ -159,14 +158,11 @@ def _bm25_text(h: VectorHit) -> str:
     return f"{h.meta.get('path', '')}\n{h.text}"
 
 
-class HybridRetriever(BaseRetriever):
-    """The knowledge base as a langchain retriever (for chains and the generative mode)."""
+def __getattr__(name: str) -> Any:
+    # The langchain retriever lives apart: langchain_core.retrievers costs ~0.6 s of imports that
+    # a question asked from the command line does not need.
+    if name == "HybridRetriever":
+        from vectorstore.retriever import HybridRetriever
 
-    kb: Any
-    k: int = 5
-
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[LCDocument]:
-        return [LCDocument(page_content=h.text, id=h.chunk_id,
-                           metadata={"doc": h.doc.source, "title": h.doc.title, "unit": h.clause.unit,
-                                     "path": list(h.clause.path), "score": h.score, "clause_id": h.clause.id})
-                for h in self.kb.search(query, self.k)]
+        return HybridRetriever
+    raise AttributeError(name)

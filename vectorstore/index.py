@@ -29,14 +29,15 @@ import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from langchain_core.embeddings import Embeddings
+from typing import TYPE_CHECKING, Any
 
 from vectorstore.chroma_store import ChromaStore, copy_collection, make_client, release_client
 from vectorstore.docstore import DocCollection, NoEmbedding
 from vectorstore.errors import RetrievalError
 from vectorstore.locks import file_lock
+
+if TYPE_CHECKING:
+    from vectorstore.embeddings import Embeddings
 
 log = logging.getLogger(__name__)
 

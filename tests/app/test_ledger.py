@@ -18,8 +18,9 @@ from click.testing import CliRunner
 from app.cli import cli
 from app.ledger import (MEASURE_COLUMNS, NOT_STATED, TARGET_COLUMNS, LedgerError, build_ledger, department_view,
                         ledger_table, measure_record, select_documents, target_records)
-from app.ledger_chart import cjk_font, department_matrix, matrix_figure
+from app.ledger_chart import BUNDLED_FONT, cjk_font, department_matrix, matrix_figure
 from app.ledger_export import export_ledger, ledger_json, read_csv
+from matplotlib.ft2font import FT2Font
 from ingest.document import parse_document
 from ingest.loaders import load_file
 from ingest.types import ClauseKind, Document
@@ -296,8 +297,6 @@ def test_matrix_and_chart(plan) -> None:
     col = m.measures.index("二（二）1")
     assert m.cells[m.departments.index("省大数据局")][col] == "lead"
     assert m.cells[m.departments.index("省工信厅")][col] == "partner"
-    font = cjk_font()
-    assert font is not None and "wqy" in font.get_file().lower()
     fig = matrix_figure(rows, "河川")
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == list(m.departments)
 
@@ -307,6 +306,18 @@ def test_chart_legend_names_only_the_roles_that_occur(seed, plan) -> None:
     legend = lambda doc: [t.get_text() for t in matrix_figure(build_ledger([doc]).rows).axes[0].get_legend().get_texts()]
     assert legend(seed) == ["负责(未分牵头/配合)"]
     assert legend(plan) == ["牵头", "配合", "负责(未分牵头/配合)"]
+
+
+def test_chart_font_is_bundled(plan) -> None:
+    """The chart draws with the font shipped in app/fonts, not a system font (issue 17: on a fresh
+    machine without fonts-wqy-zenhei the chart found no CJK font), and that font has a glyph for
+    every character the chart writes: department names, marks, legend and axis label."""
+    font = cjk_font()
+    assert Path(font.get_file()) == BUNDLED_FONT and BUNDLED_FONT.stat().st_size < 2_000_000
+    m = department_matrix(build_ledger([plan]).rows)
+    text = "".join(m.departments) + "配责牵牵头配合负责(未分牵头/配合)措施编号所选措施未写明责任部门河川"
+    charmap = FT2Font(str(BUNDLED_FONT)).get_charmap()
+    assert [c for c in text if ord(c) not in charmap] == []
 
 
 # ---- documents and CLI -----------------------------------------------------------------------
