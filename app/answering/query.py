@@ -164,9 +164,16 @@ def split_parts(text: str) -> tuple[Part, ...]:
             continue
         carry = ""
         parts.append(Part(piece, facets, _unit(piece)))
-    if carry:
+    if carry and not _courtesy(carry):
         parts.append(Part(carry, facets_of(carry), _unit(carry)))
+    parts = [p for p in parts if p.facets or not _courtesy(p.text)] or parts
     return tuple(parts) or (Part(text, facets_of(text), _unit(text)),)
+
+
+def _courtesy(text: str) -> bool:
+    """"请尽快回复,谢谢", "您好": nothing but question and courtesy words."""
+    words = set(lexicon()["question_words"])
+    return all(t in words or len(t) < 2 for t in _tokenizer().lcut(text))
 
 
 _UNIT_RE = re.compile(r"(?:多少|几)(个(?!点|百分点)|家|项|户|名|张|所|座|套|亩|斤|吨|公里|平方米|份|台|件|床)")

@@ -52,9 +52,10 @@ def test_clause_numbers_years_and_units() -> None:
 
 
 def test_an_asked_unit_needs_a_number_in_that_unit() -> None:
-    part = understand("5G基站要达到多少个？").parts[0]
+    part = understand("专精特新企业要培育多少户？").parts[0]
     assert not part.shows("number", "核心产业增加值占GDP比重达到10%")
-    assert part.shows("number", "新建5G基站2万个")
+    assert part.shows("number", "培育认定“专精特新”中小企业400户以上")
+    assert understand("每万人要配几个家庭医生？").parts[0].shows("number", "家庭医生数不低于4名")  # 个: any measure word
 
 
 @pytest.mark.parametrize("colloquial, plain", sorted(LEXICON["colloquial"].items()))
@@ -176,3 +177,10 @@ def test_real_orphan_follow_up(real) -> None:
 def test_real_unstated_fee_is_refused(real) -> None:
     a = _ask(real, "办理租赁备案要交多少钱手续费？", "tianhe-rental-registration-guide.html")
     assert a.refused
+
+
+def test_real_courtesy_filler_does_not_change_the_answer(real) -> None:
+    """"…请尽快回复,谢谢" is no part of what is asked (issue 19: it moved the answer to another clause)."""
+    plain = _ask(real, "民办非营利养老院买团体责任险，政府补多少？", "dalian-elderly-care-opinions.docx")
+    polite = _ask(real, "您好，民办非营利养老院买团体责任险，政府补多少？请尽快回复，谢谢", "dalian-elderly-care-opinions.docx")
+    assert polite.answer == plain.answer and not plain.refused

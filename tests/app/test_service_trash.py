@@ -57,8 +57,8 @@ def test_restore_refuses_when_the_file_was_imported_again(writable_index: Settin
     assert [d.source for d in service.get().kb.documents].count(SAMPLE_POLICY_NAME) == 1
 
 
-@pytest.mark.parametrize("name, fix", [("通知.doc", "另存为 .docx"), ("通知.wps", "另存为 .docx"),
-                                       ("通知.ofd", "导出为 PDF"), ("README", "无扩展名")])
+@pytest.mark.parametrize("name, fix", [("名单.xls", "另存为 .docx"), ("通知.rtf", "另存为 .docx"),
+                                       ("材料.zip", "解压"), ("README", "无扩展名")])
 def test_unsupported_formats_name_the_fix(writable_index: Settings, name: str, fix: str) -> None:
     reason = AssistantService(writable_index).check_upload(name, 10)
     assert reason and fix in reason and "目前支持" in reason

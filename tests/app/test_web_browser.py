@@ -235,7 +235,10 @@ def test_upload_ask_and_delete_a_document(page, tmp_path: Path, output_dir: Path
     assert "另存为 .docx" in result.locator("tr", has_text="名单.xls").inner_text()
     assert "导入完成:成功 1 个,失败 3 个" in result.inner_text()
     stages = page.evaluate("[...window.__progress]")
-    assert any(s.startswith("向量化") for s in stages) and any(s.startswith("发布") for s in stages), stages
+    # A one-page upload embeds in well under a second (issue 17): which later stage the page shows
+    # live depends on timing, but it shows one, and the results say what was embedded.
+    assert stages[0].startswith("读取") and any(s.startswith(("向量化", "发布")) for s in stages), stages
+    assert "新向量化" in result.inner_text()
     assert not any("100.0%" in s for s in stages)
     assert result.locator(".pqa-stages").count() == 0, "the stage list gives way to the results"
     assert "青岛市海洋数据开放试点工作方案" in page.locator("#pqa-docs").inner_text()
