@@ -179,6 +179,8 @@ class Assistant:
             refusal.missing_year(q, docs) or refusal.missing_place(q, docs)
             or (refusal.missing_target_year(q, docs) if single else None))
         if not missing and q.intent not in ("meta", "list"):
+            # Also for enterprises' questions: a 市级 award or a 住房补贴 the text never gives
+            # must not be answered with the 省级 award or the 生活补贴 next to it.
             missing = (refusal.missing_level(q, docs) or refusal.missing_benefit_kind(q, docs)
                        or refusal.missing_body(q, docs))
         missing = missing or refusal.missing_quoted(q, docs) or (
@@ -192,19 +194,10 @@ class Assistant:
         context = self._context_clause(q, history)
         hits = self._rerank(q, self.kb.search(self._search_text(q, context), k=self.settings.top_k,
                                               doc_ids=q.scope or None))
+        early = self._precheck(q, hits)
+        if early is not None:
+            return early
         docs = self._docs_for(q, hits)
-        missing = None if q.intent == "eligibility" else (refusal.missing_year(q, docs) or refusal.missing_place(q, docs)
-                                                          or refusal.missing_target_year(q, docs))
-        if not missing and q.intent not in ("meta", "list"):
-            # Also for enterprises' questions: a 市级 award or a 住房补贴 the text never gives
-            # must not be answered with the 省级 award or the 生活补贴 next to it.
-            missing = (refusal.missing_level(q, docs) or refusal.missing_benefit_kind(q, docs)
-                       or refusal.missing_body(q, docs))
-        missing = missing or refusal.missing_quoted(q, docs) or (
-            None if q.intent == "eligibility" else refusal.missing_department(q, docs))
-        if missing:
-            near = hits[0].clause if hits else None
-            return Draft(refusal.refusal_text(f"{missing}的相关内容", None), _near_quote(near), refused=True)
         handler = _HANDLERS.get(q.intent, Assistant._content)
         draft = handler(self, q, hits, docs, context)
         return draft if draft.refused or q.intent in ("list", "meta") else self._check_specifics(q, draft)
