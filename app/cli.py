@@ -155,7 +155,9 @@ def serve(host: str, port: int, index: Path | None) -> None:
 
     from app.api.main import create_app
 
-    uvicorn.run(create_app(_settings(index)), host=host, port=port, log_level="info")
+    # Keep-alive longer than a load balancer's idle timeout (often 60 s): a server that closes an
+    # idle connection just as the client reuses it makes the client see "Server disconnected".
+    uvicorn.run(create_app(_settings(index)), host=host, port=port, log_level="info", timeout_keep_alive=75)
 
 
 @cli.command(name="eval", help="运行评测集,写出 report.json 与 report.html。")

@@ -351,9 +351,19 @@ class ServerIndex(IndexLocation):
             copy_collection(self._client, f"{kind}_{old}", f"{kind}_{new}")
 
     def _drop(self, version: str) -> None:
+        names = {c.name if hasattr(c, "name") else c for c in self._client.list_collections()}
         for kind in ("chunks", "docs"):
-            with contextlib.suppress(Exception):
-                self._client.delete_collection(f"{kind}_{version}")
+            name = f"{kind}_{version}"
+            # A server that has just come back can refuse a first delete: try again briefly
+            # (what is left anyway is dropped by the next write).
+            for attempt in range(3):
+                if name not in names:
+                    break
+                try:
+                    self._client.delete_collection(name)
+                    break
+                except Exception:  # noqa: BLE001 - the next write tidies up what stays
+                    time.sleep(0.5 * (attempt + 1))
 
     def _drop_older(self, keep: set[str | None], history: list[tuple[str, float]]) -> None:
         """Drop versions of killed or failed writers (newer than the replaced one), and old ones
