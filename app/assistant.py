@@ -159,16 +159,21 @@ class Assistant:
         piece the text leaves to a later rule, a specific (召集人, 各阶段标准, 截止时间) no quote holds."""
         quoted = " ".join(qt.text for qt in draft.quotes)
         first = draft.quotes[0].clause if draft.quotes else None
-        tier = refusal.missing_tier(q, first.text) if first is not None else None
-        if tier:
-            return Draft(refusal.refusal_text(tier, first), _near_quote(first), refused=True)
-        deferred = self._deferred(q, draft)
-        if deferred is not None:
-            return deferred
+        ruled = self._tier_or_deferred(q, draft, first)
+        if ruled is not None:
+            return ruled
         missing = None if q.intent == "lead" else refusal.missing_in(q, quoted, refusal.EVIDENCE_CHECKED)
         if missing:
             return Draft(refusal.refusal_text(missing, first), _near_quote(first), refused=True)
         return draft
+
+    def _tier_or_deferred(self, q: Query, draft: Draft, first: Clause | None) -> Draft | None:
+        """A tier the quoted measure does not list ("首次突破50亿元" where it lists 1/5/10亿元), or
+        the asked piece left to a later rule ("另行制定"): the answer's quotes do not hold it."""
+        tier = refusal.missing_tier(q, first.text) if first is not None else None
+        if tier:
+            return Draft(refusal.refusal_text(tier, first), _near_quote(first), refused=True)
+        return self._deferred(q, draft)
 
     def _precheck(self, q: Query, hits: Sequence[Hit], single: bool = True) -> Draft | None:
         """Refusal checks before any answer: a year, place, level, benefit kind, quoted name or
@@ -212,12 +217,9 @@ class Assistant:
                                                if qt.clause.parent_id not in quoted_ids))
         first = draft.quotes[0].clause if draft.quotes else None
         title = self.kb.doc(first.doc_id).title if first else ""
-        tier = refusal.missing_tier(q, first.text) if first is not None else None
-        if tier:
-            return Draft(refusal.refusal_text(tier, first), _near_quote(first), refused=True)
-        deferred = self._deferred(q, draft)
-        if deferred is not None:
-            return deferred
+        ruled = self._tier_or_deferred(q, draft, first)
+        if ruled is not None:
+            return ruled
         # "运维经费预算是哪个部门在管?" asks who, not for the budget figure.
         missing = None if q.intent == "lead" else refusal.missing_in(q, quoted)
         # An enterprise's own place ("注册在日照") is for the registration condition to judge.

@@ -20,10 +20,10 @@ from app.answering.query import Question
 from ingest.types import ClauseKind, Document
 
 MIN_COVER = 0.25  # fitted on the development documents (eval/fit_evidence.py)
-_FACET_NAMES = {"money": "具体金额或标准", "rate": "具体比例", "date": "具体日期", "duration": "具体期限或时长",
+FACET_NAMES = {"money": "具体金额或标准", "rate": "具体比例", "date": "具体日期", "duration": "具体期限或时长",
                 "contact": "联系方式", "number": "具体数字", "department": "负责部门", "channel": "办理渠道或平台",
                 "materials": "所需材料", "docno": "文号"}
-_KIND_OF_REF = {"条": (ClauseKind.ARTICLE,), "章": (ClauseKind.CHAPTER, ClauseKind.SECTION),
+KIND_OF_REF = {"条": (ClauseKind.ARTICLE,), "章": (ClauseKind.CHAPTER, ClauseKind.SECTION),
                 "部分": (ClauseKind.SECTION, ClauseKind.CHAPTER)}
 # A place is a word of its own ending in a level (越秀区, 江苏省), not a run of characters before
 # one (社区, 小区, 上市): the question's tokens are checked, with the common generic ones left out.
@@ -46,7 +46,7 @@ def before_retrieval(q: Question, docs: Sequence[Document], has_history: bool) -
     if q.follow_up and not has_history and _ORPHAN_RE.match(q.text):
         return Refusal("", "请先说明“它”指的是哪一项措施、条款或文件,例如“第3条的目标是什么?”。")
     for ref in q.references:
-        kinds = _KIND_OF_REF.get(ref.kind)
+        kinds = KIND_OF_REF.get(ref.kind)
         if kinds is None:
             continue
         numbers = sorted({c.number for d in docs for c in d.clauses if c.kind in kinds and c.number is not None})
@@ -88,7 +88,7 @@ def after_evidence(evidence: Evidence) -> Refusal | None:
         part, facet = evidence.missing[0]
         if facet == "number" and part.unit:
             return Refusal(f"{part.unit}数")  # "要交几份?" → 文件未明确份数
-        return Refusal(_FACET_NAMES.get(facet, "该信息"))
+        return Refusal(FACET_NAMES.get(facet, "该信息"))
     if evidence.top_cover < MIN_COVER:
         return Refusal("该问题的相关内容")
     return None

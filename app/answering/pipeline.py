@@ -15,6 +15,7 @@ from app.answering.compose import compose
 from app.answering.evidence import Evidence, Scorer, Sentence, select, sentences_of
 from app.answering.query import Question, understand
 from app.compose import Draft, Quote
+from app.refusal import PLACES
 from ingest.types import Clause, Document
 from vectorstore.hybrid import KnowledgeBase
 
@@ -47,14 +48,12 @@ def answer_question(kb: KnowledgeBase, q: Question, scope: Sequence[str], histor
     text, pieces = compose(evidence, scorer)
     quotes = tuple(Quote(p.sentence.clause, p.text) for p in pieces)
     if pieces:
-        from app.refusal import PLACES
-
         doc = kb.doc(pieces[0].sentence.clause.doc_id)
         away = abstain.unplaced(q, PLACES, doc, "".join(p.text for p in pieces))
         if away is not None:
             return _refusal(away, evidence)
     if evidence.missing:
-        text += "".join(f"(文件未明确“{part.text}”的{abstain._FACET_NAMES.get(f, '相关内容')}。)"
+        text += "".join(f"(文件未明确“{part.text}”的{abstain.FACET_NAMES.get(f, '相关内容')}。)"
                         for part, f in evidence.missing)
     return Draft(text, quotes)
 
@@ -98,12 +97,10 @@ def _candidates(kb: KnowledgeBase, q: Question, query: str, scope: Sequence[str]
 
 
 def _referenced(kb: KnowledgeBase, q: Question, scope: Sequence[str]) -> list[Clause]:
-    from app.answering.abstain import _KIND_OF_REF
-
     docs: list[Document] = [kb.doc(i) for i in scope] if scope else list(kb.documents)
     found = []
     for ref in q.references:
-        kinds = _KIND_OF_REF.get(ref.kind, ())
+        kinds = abstain.KIND_OF_REF.get(ref.kind, ())
         found += [c for d in docs for c in d.clauses if c.kind in kinds and c.number == ref.number]
     return found
 
